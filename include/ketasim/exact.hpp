@@ -1,0 +1,154 @@
+// The exact solver: the linear state with piecewise-constant input is propagated by the matrix
+// exponential of the augmented system, one propagator per distinct step length.
+#pragma once
+
+#include <Eigen/Dense>
+#include <array>
+#include <cmath>
+#include <memory>
+#include <span>
+
+#include "ketasim/detail/expm.hpp"
+#include "ketasim/detail/system.hpp"
+#include "ketasim/model.hpp"
+#include "ketasim/regimen.hpp"
+#include "ketasim/result.hpp"
+
+namespace ketasim {
+namespace detail {
+
+/// x(t + dt) = Phi(dt) x(t) + Psi(dt) b with Phi = exp(A dt), Psi = int_0^dt exp(A s) ds, both
+/// read off exp([[A, I], [0, 0]] dt). Keeps the last few (dt, Phi, Psi) so that a uniform grid
+/// computes its propagator once; allocates only when the state size changes.
+class ExactPropagator {
+ public:
+  /// Sets the system matrix (invalidates the cache).
+  void reset(const Eigen::MatrixXd& a) {
+    const Eigen::Index n = a.rows();
+    if (n != n_) {
+      n_ = n;
+      aug_.setZero(2 * n, 2 * n);
+      e_.resize(2 * n, 2 * n);
+      tmp_.resize(n);
+      expm_.resize(2 * n);
+      for (auto& c : cache_) {
+        c.phi.resize(n, n);
+        c.psi.resize(n, n);
+      }
+    }
+    a_ = a;
+    for (auto& c : cache_) c.dt = -1.0;
+  }
+
+  /// Advances x by dt >= 0 under input rates b (b_zero: skip the input term).
+  void step(Eigen::VectorXd& x, double dt, const Eigen::VectorXd& b, bool b_zero) {
+    if (dt <= 0.0) return;
+    const Entry& e = lookup(dt);
+    tmp_.noalias() = e.phi * x;
+    if (!b_zero) tmp_.noalias() += e.psi * b;
+    x.swap(tmp_);
+  }
+
+  /// Number of matrix exponentials computed since the last reset (for tests and benchmarks).
+  int expm_count() const { return expm_count_; }
+
+ private:
+  struct Entry {
+    double dt = -1.0;
+    Eigen::MatrixXd phi, psi;
+  };
+
+  const Entry& lookup(double dt) {
+    for (const auto& c : cache_)
+      if (std::abs(c.dt - dt) <= 1e-12 * dt) return c;
+    Entry& c = cache_[next_];
+    next_ = (next_ + 1) % cache_.size();
+    const Eigen::Index n = n_;
+    aug_.topLeftCorner(n, n) = a_ * dt;
+    aug_.topRightCorner(n, n).setIdentity();
+    aug_.topRightCorner(n, n) *= dt;
+    expm_.compute(aug_, e_);
+    c.phi = e_.topLeftCorner(n, n);
+    c.psi = e_.topRightCorner(n, n);
+    c.dt = dt;
+    ++expm_count_;
+    return c;
+  }
+
+  Eigen::Index n_ = -1;
+  Eigen::MatrixXd a_, aug_, e_;
+  Eigen::VectorXd tmp_;
+  std::array<Entry, 4> cache_;
+  std::size_t next_ = 0;
+  int expm_count_ = 0;
+  Expm expm_;
+};
+
+/// Runs the exact solver over a compiled system, recording each output through record(i, x).
+template <class Record>
+void solve_exact(const System& sys, std::span<const double> times, ExactPropagator& prop,
+                 Eigen::VectorXd& x, Eigen::VectorXd& b, Record&& record) {
+  x.setZero(sys.layout.size);
+  b.setZero(sys.layout.size);
+  auto seg = [&](Eigen::VectorXd& s, double t0, double t1, const Eigen::VectorXd& in,
+                 std::size_t first, std::size_t last) {
+    const bool b_zero = in.isZero(0.0);
+    double t = t0;
+    for (std::size_t i = first; i < last; ++i) {
+      prop.step(s, times[i] - t, in, b_zero);
+      t = times[i];
+      record(i, s);
+    }
+    prop.step(s, t1 - t, in, b_zero);
+  };
+  walk(sys, times, x, 0.0, false, b, seg, record);
+}
+
+class ExactEvaluator final : public Evaluator {
+ public:
+  using Evaluator::Evaluator;
+  void states_at(std::span<const double> times, Eigen::MatrixXd& out) const override {
+    ExactPropagator prop;
+    prop.reset(sys_.a);
+    Eigen::VectorXd x, b;
+    out.resize(static_cast<Eigen::Index>(times.size()), sys_.layout.size);
+    solve_exact(sys_, times, prop, x, b,
+                [&](std::size_t i, const Eigen::VectorXd& s) {
+                  out.row(static_cast<Eigen::Index>(i)) = s.transpose();
+                });
+  }
+  void advance(Eigen::VectorXd& x, double t0, double t1) const override {
+    ExactPropagator prop;
+    prop.reset(sys_.a);
+    Eigen::VectorXd b(sys_.layout.size);
+    sys_.rates_at(t0, b);
+    prop.step(x, t1 - t0, b, b.isZero(0.0));
+  }
+  void derivative(const Eigen::VectorXd& x, double t, Eigen::VectorXd& dxdt) const override {
+    Eigen::VectorXd b(sys_.layout.size);
+    sys_.rates_at(t, b);
+    dxdt.noalias() = sys_.a * x;
+    dxdt += b;
+  }
+};
+
+}  // namespace detail
+
+/// Simulates by the exact (matrix-exponential) solver. Throws InvalidInput on bad input.
+inline Result simulate_exact(const Model& model, const Regimen& regimen,
+                             std::span<const double> times_min) {
+  detail::check_times(times_min);
+  auto eval = std::make_shared<detail::ExactEvaluator>(detail::compile(model, regimen));
+  const auto& sys = eval->system();
+  detail::RowMatrix states(static_cast<Eigen::Index>(times_min.size()), sys.layout.size);
+  detail::ExactPropagator prop;
+  prop.reset(sys.a);
+  Eigen::VectorXd x, b;
+  detail::solve_exact(sys, times_min, prop, x, b, [&](std::size_t i, const Eigen::VectorXd& s) {
+    states.row(static_cast<Eigen::Index>(i)) = s.transpose();
+  });
+  return Result::from_states(times_min, std::move(states), std::move(eval),
+                             model.compartment_names());
+}
+
+}  // namespace ketasim

@@ -1,0 +1,2 @@
+// placeholder, filled next
+#include <catch2/catch.hpp>
