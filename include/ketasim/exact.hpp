@@ -38,6 +38,7 @@ class ExactPropagator {
     }
     a_ = a;
     for (auto& c : cache_) c.dt = -1.0;
+    expm_count_ = 0;
   }
 
   /// Advances x by dt >= 0 under input rates b (b_zero: skip the input term).
