@@ -1,0 +1,139 @@
+// Herd 2007: IV racemic ketamine in children presenting for procedural sedation in an emergency
+// department; two compartments, allometric weight scaling to 70 kg.
+//
+// Source. Herd D, Anderson BJ. Ketamine disposition in children presenting for procedural
+// sedation and analgesia in a children's emergency department. Paediatr Anaesth
+// 2007;17(7):622-629. doi:10.1111/j.1460-9592.2006.02145.x, PMID 17564643.
+//
+// Verified in the PubMed abstract (ncbi.nlm.nih.gov/pubmed/17564643, read here): 54 children,
+// age 8.3 (SD 3.5) y, weight 32.5 (SD 15.6) kg, 188 observations, ketamine 1-1.5 mg/kg IV;
+// V1 38.7 L/70 kg (BSV 64 %), V2 102 L/70 kg (51.7 %), CL 90 L/h/70 kg (38.1 %), Q 215 L/h/70 kg
+// (19 %), "standardized to a 70-kg person using allometric models"; "At 10 min half of the
+// children given 1 mg/kg will have a serum concentration below 0.75 mg/L ... almost all the
+// children will still have a serum concentration above 0.1 mg/L".
+// Not verified: the exponents (0.75 on clearances, 1 on volumes: the standard Anderson-Holford
+// choice, as in opentiva's Herd class; the abstract does not print them). The weight range
+// 10.8-74.8 kg is opentiva's limit for this model (the abstract gives mean and SD only).
+// The "half below 0.75 mg/L at 10 min" figure is a population statement (with between-subject
+// variability) that the typical-value model does not reach: 0.51 mg/L for a 32.5-kg child
+// (the project's literature survey computed 0.509 independently). ketasim reproduces the other
+// statement (above 0.1 mg/L) and shows the gap in docs/models.md.
+// ke0: none published; opentiva's 2.995 /min is back-computed from an assumed 1-min time to peak.
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ketasim/model.hpp"
+#include "ketasim/models/info.hpp"
+#include "ketasim/models/measure.hpp"
+#include "ketasim/regimen.hpp"
+
+namespace ketasim::models {
+
+/// Herd 2007 typical values standardised to 70 kg, as published.
+struct Herd2007Published {
+  double v1_l = 38.7;
+  double v2_l = 102.0;
+  double cl_l_per_h = 90.0;
+  double q_l_per_h = 215.0;
+  double reference_weight_kg = 70.0;
+  double exponent_cl = 0.75;  ///< not printed in the abstract (standard allometry)
+  double exponent_v = 1.0;
+};
+
+inline const ModelInfo& herd2007_info() {
+  static const ModelInfo info = [] {
+    const Herd2007Published p;
+    ModelInfo i;
+    i.key = "herd2007";
+    i.title = "Herd 2007";
+    i.citation =
+        "Herd D, Anderson BJ. Ketamine disposition in children presenting for procedural "
+        "sedation and analgesia in a children's emergency department. Paediatr Anaesth "
+        "2007;17(7):622-629";
+    i.doi = "10.1111/j.1460-9592.2006.02145.x";
+    i.pmid = "17564643";
+    i.drug = "racemic ketamine";
+    i.analyte = "ketamine (serum)";
+    i.routes = {"iv"};
+    i.population =
+        "54 children in an emergency department, age 8.3 (SD 3.5) y, weight 32.5 "
+        "(SD 15.6) kg; ketamine 1-1.5 mg/kg IV; 188 observations over 14-152 min";
+    i.sampling = "venous serum";
+    i.covariates = {{.name = "weight_kg",
+                     .unit = "kg",
+                     .description = "total body weight",
+                     .min = 10.8,
+                     .max = 74.8,
+                     .range_source = "opentiva's limits for this model (the abstract gives "
+                                     "32.5, SD 15.6 kg)"}};
+    i.ke0 = {Ke0Kind::none, std::nullopt,
+             "none published (opentiva's 2.995 /min is back-computed from an assumed 1-min time "
+             "to peak, not offered); for Ce pass ke0_per_min or ke0=\"sleigh2019\" (adults)"};
+    using P = PublishedParameter;
+    i.parameters = {
+        P{"V1", p.v1_l, "L/70 kg", "v1", p.v1_l, "L", "x (weight/70)^1"},
+        P{"V2", p.v2_l, "L/70 kg", "v2", p.v2_l, "L", "x (weight/70)^1"},
+        P{"CL", p.cl_l_per_h, "L/h/70 kg", "cl", p.cl_l_per_h * per_hour, "L/min",
+          "x (weight/70)^0.75"},
+        P{"Q", p.q_l_per_h, "L/h/70 kg", "q2", p.q_l_per_h * per_hour, "L/min",
+          "x (weight/70)^0.75"},
+    };
+    i.verification =
+        "Parameters and the 10-min statements verified in the PubMed abstract; "
+        "allometric exponents (0.75 / 1) and the weight range are opentiva's, not "
+        "printed in the abstract.";
+    i.notes =
+        "The abstract's median of 0.75 mg/L at 10 min after 1 mg/kg is a population figure "
+        "with between-subject variability; the typical-value model gives 0.51 mg/L.";
+    return i;
+  }();
+  return info;
+}
+
+/// Herd 2007 for a child's weight (kg); route "iv" only.
+inline Model herd2007(double weight_kg, const BuildOptions& o = {}) {
+  const ModelInfo& info = herd2007_info();
+  resolve(info, {{"weight_kg", weight_kg}}, o.extrapolate);
+  KETASIM_CHECK(weight_kg > 0.0, info.key, "weight_kg", "> 0 kg", weight_kg, "kg");
+  const Herd2007Published p;
+  const double w = weight_kg / p.reference_weight_kg;
+  const double sv = std::pow(w, p.exponent_v), scl = std::pow(w, p.exponent_cl);
+  Model m = Model::two_compartment({.cl = p.cl_l_per_h * per_hour * scl,
+                                    .v1 = p.v1_l * sv,
+                                    .q2 = p.q_l_per_h * per_hour * scl,
+                                    .v2 = p.v2_l * sv});
+  apply_ke0(m, info, o);
+  return m;
+}
+
+inline Model herd2007_from(const Covariates& given, const BuildOptions& o) {
+  return herd2007(resolve(herd2007_info(), given, o.extrapolate).at("weight_kg"), o);
+}
+
+/// Serum concentration (mg/L) 10 min after a 1 mg/kg IV bolus for a child of weight_kg.
+inline double herd2007_c10_mg_l(double weight_kg) {
+  Regimen r;
+  r.bolus({.dose_mg = mg_per_kg(1.0, weight_kg)});
+  const double t[1] = {10.0};
+  return simulate(herd2007(weight_kg), r, t).cp_ng_ml()[0] / 1000.0;
+}
+
+inline std::vector<Reproduction> herd2007_reproductions() {
+  const std::string src = "Herd 2007 abstract (PubMed 17564643)";
+  const std::string reg = "1 mg/kg IV bolus, 10 min, 32.5 kg (the study's mean weight)";
+  const double c10 = herd2007_c10_mg_l(32.5);
+  std::vector<Reproduction> out;
+  out.push_back(in_range("serum ketamine at 10 min above the analgesic level", reg, "mg/L", 0.1,
+                         HUGE_VAL, "> 0.1 (almost all children)", src, c10));
+  out.push_back(
+      gap(within_rel("serum ketamine at 10 min, median of the population", reg, "mg/L", 0.75, 0.10,
+                     src, c10),
+          "population figure with between-subject variability, not reached by the "
+          "typical-value model (the project's survey computed 0.509 mg/L independently)"));
+  return out;
+}
+
+}  // namespace ketasim::models

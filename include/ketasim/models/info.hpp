@@ -1,0 +1,298 @@
+// What the catalogue records about each model (citation, population, covariates with their
+// published ranges, where its ke0 comes from, parameters as published, the published numbers it
+// reproduces) and the checks every catalogue model shares: covariates and the ke0 choice.
+#pragma once
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ketasim/error.hpp"
+#include "ketasim/model.hpp"
+#include "ketasim/models/sleigh2019.hpp"
+
+namespace ketasim::models {
+
+/// Where a model's effect-site rate constant comes from.
+enum class Ke0Kind {
+  fitted,               ///< estimated from effect data in the model's own paper
+  back_computed_tpeak,  ///< back-computed from an assumed time to peak effect (not a PD fit)
+  none,                 ///< the source has none: Ce needs a ke0 from the caller
+};
+
+inline std::string_view to_string(Ke0Kind k) {
+  switch (k) {
+    case Ke0Kind::fitted:
+      return "fitted";
+    case Ke0Kind::back_computed_tpeak:
+      return "back-computed from an assumed time to peak effect";
+    case Ke0Kind::none:
+      return "none";
+  }
+  return "none";
+}
+
+struct Ke0Source {
+  Ke0Kind kind = Ke0Kind::none;
+  std::optional<double> ke0_per_min;  ///< the value, when the model has one
+  std::string text;                   ///< provenance in words
+};
+
+/// A covariate a model takes, with the range it was fitted over.
+struct CovariateSpec {
+  std::string name;  ///< argument name, unit in the name ("weight_kg", "age_yr", "asian")
+  std::string unit;  ///< "kg", "y", "" for a 0/1 flag
+  std::string description;
+  double min = 0.0;  ///< validity range, inclusive
+  double max = 0.0;
+  std::optional<double> default_value = std::nullopt;  ///< none: the caller must give it
+  bool flag = false;                                   ///< 0 or 1
+  std::string range_source;                            ///< where the range comes from
+};
+
+/// One model parameter as the paper prints it, beside the value ketasim uses (mg, L, min).
+struct PublishedParameter {
+  std::string name;            ///< as in the paper ("Qh", "ka,n")
+  double published = 0.0;      ///< as printed (typical value, reference covariates)
+  std::string published_unit;  ///< as printed ("L/h", "1/h", "L/70 kg")
+  std::string ketasim_name;    ///< model parameter name, or "" when not a named parameter
+  double value = 0.0;          ///< converted, at the reference covariates
+  std::string unit;            ///< "L", "L/min", "1/min", "min", ""
+  std::string note;            ///< scaling, covariates, source location
+};
+
+/// A number a source publishes and what ketasim computes for it. The acceptance interval
+/// [low, high] is stated before computing (a tolerance around a point, or a published range).
+struct Reproduction {
+  std::string quantity;  ///< e.g. "esketamine Cmax"
+  std::string regimen;   ///< dose, dosing convention, covariates
+  std::string unit;
+  std::string published;                  ///< as printed ("72.5", "20-40", "> 750")
+  std::optional<double> published_value;  ///< point value, for the difference column
+  double low = 0.0;
+  double high = 0.0;
+  std::string tolerance;  ///< how [low, high] was set ("+-5 %", "published range")
+  std::string source;     ///< paper and table / page
+  double ketasim = 0.0;   ///< ketasim's value
+  bool claimed = true;    ///< false: a documented gap, `note` says why it is not reached
+  std::string note;
+
+  bool within() const { return ketasim >= low && ketasim <= high; }
+  /// (ketasim - published) / published, when the source gives a point value.
+  std::optional<double> difference_rel() const {
+    if (!published_value || *published_value == 0.0) return std::nullopt;
+    return (ketasim - *published_value) / *published_value;
+  }
+};
+
+namespace detail {
+inline std::string fmt_number(double v, int digits = 4) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+}  // namespace detail
+
+/// A point value with a relative tolerance (rel = 0.05 for +-5 %).
+inline Reproduction within_rel(std::string quantity, std::string regimen, std::string unit,
+                               double published, double rel, std::string source, double ketasim) {
+  Reproduction r;
+  r.quantity = std::move(quantity);
+  r.regimen = std::move(regimen);
+  r.unit = std::move(unit);
+  r.published = detail::fmt_number(published);
+  r.published_value = published;
+  r.low = published * (1.0 - rel);
+  r.high = published * (1.0 + rel);
+  r.tolerance = "+-" + detail::fmt_number(rel * 100.0, 3) + " %";
+  r.source = std::move(source);
+  r.ketasim = ketasim;
+  return r;
+}
+
+/// A point value with an absolute tolerance (in the quantity's unit).
+inline Reproduction within_abs(std::string quantity, std::string regimen, std::string unit,
+                               double published, double abs_tol, std::string source,
+                               double ketasim) {
+  Reproduction r = within_rel(std::move(quantity), std::move(regimen), std::move(unit), published,
+                              0.0, std::move(source), ketasim);
+  r.low = published - abs_tol;
+  r.high = published + abs_tol;
+  r.tolerance = "+-" + detail::fmt_number(abs_tol, 3) + (r.unit.empty() ? "" : " " + r.unit);
+  return r;
+}
+
+/// A published range (or bound: use +-infinity for an open side); `printed` is the text.
+inline Reproduction in_range(std::string quantity, std::string regimen, std::string unit,
+                             double low, double high, std::string printed, std::string source,
+                             double ketasim) {
+  Reproduction r;
+  r.quantity = std::move(quantity);
+  r.regimen = std::move(regimen);
+  r.unit = std::move(unit);
+  r.published = std::move(printed);
+  r.low = low;
+  r.high = high;
+  r.tolerance = "published range";
+  r.source = std::move(source);
+  r.ketasim = ketasim;
+  return r;
+}
+
+/// Marks a row as a documented gap: the source's number is shown, and why it is not reached.
+inline Reproduction gap(Reproduction r, std::string why) {
+  r.claimed = false;
+  r.note = std::move(why);
+  return r;
+}
+
+/// A published number shown beside ketasim's for context only: no acceptance interval (e.g. a
+/// population mean from another study or another sampling site).
+inline Reproduction context(std::string quantity, std::string regimen, std::string unit,
+                            double published, std::string source, double ketasim, std::string why) {
+  Reproduction r = within_rel(std::move(quantity), std::move(regimen), std::move(unit), published,
+                              0.0, std::move(source), ketasim);
+  r.low = -HUGE_VAL;
+  r.high = HUGE_VAL;
+  r.tolerance = "none (context)";
+  r.claimed = false;
+  r.note = std::move(why);
+  return r;
+}
+
+/// Everything the catalogue says about one model.
+struct ModelInfo {
+  std::string key;
+  std::string title;                     ///< short label, "Perez-Ruixo 2021"
+  std::string citation;                  ///< authors, title, journal, year;volume(issue):pages
+  std::string doi;                       ///< "" when none could be verified
+  std::string pmid;                      ///< "" when none could be verified
+  std::string drug;                      ///< "esketamine", "racemic ketamine", "S-ketamine"
+  std::string analyte;                   ///< what Cp is the concentration of
+  std::vector<std::string> metabolites;  ///< reported analytes besides Cp (add_analyte names)
+  std::vector<std::string> routes;
+  std::string population;
+  std::string sampling;  ///< "arterial", "venous", ...
+  std::vector<CovariateSpec> covariates;
+  Ke0Source ke0;
+  std::vector<PublishedParameter> parameters;
+  std::string verification;  ///< what was checked against what, and what could not be
+  std::string notes;
+  bool published_model = true;  ///< false for a composite that no paper published as one model
+};
+
+/// Covariate values by name (weight_kg, age_yr, asian, ...).
+using Covariates = std::map<std::string, double, std::less<>>;
+
+/// How to build a catalogue model beyond its covariates.
+struct BuildOptions {
+  /// Effect-site rate constant chosen by the caller, 1/min (exclusive with `ke0`).
+  std::optional<double> ke0_per_min = std::nullopt;
+  /// A named literature ke0 ("sleigh2019", see literature_ke0s()) (exclusive with ke0_per_min).
+  std::string ke0 = {};
+  /// Accept covariates outside the published range (the caller takes responsibility).
+  bool extrapolate = false;
+  /// Named preset of a composite model (intranasal_racemic); empty: none.
+  std::string preset = {};
+};
+
+namespace detail {
+
+inline std::string range_text(const CovariateSpec& c) {
+  if (c.flag) return "0 or 1";
+  return "in [" + fmt_number(c.min, 6) + ", " + fmt_number(c.max, 6) + "]" +
+         (c.unit.empty() ? "" : " " + c.unit);
+}
+
+inline void check_known(std::string_view where, const std::vector<CovariateSpec>& specs,
+                        const Covariates& given) {
+  for (const auto& [name, v] : given) {
+    bool known = false;
+    std::string names;
+    for (const auto& s : specs) {
+      known = known || s.name == name;
+      names += (names.empty() ? "" : ", ") + s.name;
+    }
+    KETASIM_CHECK(known, where, "covariate", "one of [" + names + "]", name);
+  }
+}
+
+}  // namespace detail
+
+/// Messages for the covariates outside their published range (empty when all are inside).
+/// Non-finite values and flags other than 0/1 are errors, not extrapolation: they throw.
+inline std::vector<std::string> out_of_range(const ModelInfo& info, const Covariates& given) {
+  const std::string where = info.key;
+  detail::check_known(where, info.covariates, given);
+  std::vector<std::string> out;
+  for (const auto& s : info.covariates) {
+    const auto it = given.find(s.name);
+    if (it == given.end()) continue;
+    const double v = it->second;
+    KETASIM_CHECK(std::isfinite(v), where, s.name, "finite", v, s.unit);
+    if (s.flag) {
+      KETASIM_CHECK(v == 0.0 || v == 1.0, where, s.name, "0 or 1", v);
+      continue;
+    }
+    if (v < s.min || v > s.max)
+      out.push_back(where + ": " + s.name + " = " + ketasim::detail::format_value(v) +
+                    (s.unit.empty() ? "" : " " + s.unit) + " is outside the published range " +
+                    detail::range_text(s) + " (" + s.range_source + "); extrapolating");
+  }
+  return out;
+}
+
+/// The full covariate set for a build: defaults filled in, required ones present, each value in
+/// its published range unless `extrapolate` (then only finite and, for flags, 0 or 1).
+inline Covariates resolve(const ModelInfo& info, const Covariates& given, bool extrapolate) {
+  const std::string where = info.key;
+  (void)out_of_range(info, given);  // unknown names, non-finite values, bad flags
+  Covariates out;
+  for (const auto& s : info.covariates) {
+    const auto it = given.find(s.name);
+    if (it == given.end()) {
+      KETASIM_CHECK(s.default_value.has_value(), where, s.name,
+                    "given (" + s.description + ", " + detail::range_text(s) + ")", "missing");
+      out[s.name] = *s.default_value;
+      continue;
+    }
+    const double v = it->second;
+    if (!s.flag && !extrapolate)
+      KETASIM_CHECK(v >= s.min && v <= s.max, where, s.name,
+                    detail::range_text(s) + ", the published range (" + s.range_source +
+                        "; extrapolate=true to go beyond)",
+                    v, s.unit);
+    out[s.name] = v;
+  }
+  return out;
+}
+
+/// Attaches the effect site the caller asked for: a ke0 of their own, a named literature value,
+/// or (neither) the model's own fitted or back-computed ke0 when it has one. A model without a
+/// ke0 gets no effect site: simulating Ce then asks for one (Model::ke0_per_min names the way).
+inline void apply_ke0(Model& m, const ModelInfo& info, const BuildOptions& o) {
+  const std::string where = info.key;
+  KETASIM_CHECK(!(o.ke0_per_min && !o.ke0.empty()), where, "ke0 and ke0_per_min",
+                "given one at a time", "both");
+  if (o.ke0_per_min) {
+    const double k = *o.ke0_per_min;
+    KETASIM_CHECK(std::isfinite(k) && k > 0.0, where, "ke0_per_min", "> 0 1/min", k, "1/min");
+    m.set_effect_site(k);
+  } else if (!o.ke0.empty()) {
+    m.set_effect_site(literature_ke0(o.ke0).ke0_per_min);
+  } else if (info.ke0.ke0_per_min) {
+    m.set_effect_site(*info.ke0.ke0_per_min);
+  }
+}
+
+/// Unit conversions done once per model file: published hours to ketasim minutes.
+inline constexpr double per_hour = 1.0 / 60.0;  ///< L/h -> L/min, 1/h -> 1/min
+inline constexpr double hours = 60.0;           ///< h -> min
+
+}  // namespace ketasim::models
