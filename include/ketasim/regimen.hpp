@@ -91,8 +91,10 @@ class Regimen {
 };
 
 namespace detail {
+/// Most doses one call may add (a guard against a typo exhausting memory).
+inline constexpr int max_repeats = 100000;
 inline void check_repeat(const char* where, double interval_min, int count) {
-  KETASIM_CHECK(count >= 1, where, "count", ">= 1", count);
+  KETASIM_CHECK(count >= 1 && count <= max_repeats, where, "count", "in [1, 100000]", count);
   if (count > 1)
     KETASIM_CHECK(std::isfinite(interval_min) && interval_min > 0.0, where, "interval_min",
                   "> 0 min when count > 1", interval_min, "min");
@@ -165,6 +167,9 @@ inline Regimen& Regimen::nasal_spray(const NasalSpray& s) {
   const double devices = std::round(n);
   KETASIM_CHECK(devices >= 1.0 && std::abs(n - devices) < 1e-9, where, "dose_mg",
                 "a whole number of " + detail::format_value(s.device_mg) + " mg devices",
+                s.dose_mg, "mg");
+  KETASIM_CHECK(devices <= detail::max_repeats, where, "dose_mg",
+                "at most 100000 devices of " + detail::format_value(s.device_mg) + " mg",
                 s.dose_mg, "mg");
   KETASIM_CHECK(std::isfinite(s.interval_min) && s.interval_min >= 0.0, where, "interval_min",
                 ">= 0 min", s.interval_min, "min");

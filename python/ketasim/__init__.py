@@ -1,0 +1,58 @@
+"""ketasim: ketamine pharmacokinetics in Python.
+
+Plasma (Cp) and effect-site (Ce) concentrations over time for IV, intranasal and other routes,
+from linear compartment models solved exactly (matrix exponential) or by ODE. Units: mg, L,
+minutes inside; concentrations in ng/mL.
+
+>>> import numpy as np, ketasim as ks
+>>> model = ks.Model(cl=1.2, v1=15.0, ke0=0.2)
+>>> res = ks.simulate(model, ks.Regimen().infusion(dose_mg=35, duration_min=40), np.arange(0, 121.0))
+>>> res.cp_ng_ml.shape
+(121,)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._core import (
+    METHODS,
+    Absorption,
+    DoseRecord,
+    InvalidInput,
+    Model,
+    OnsetMetrics,
+    Peak,
+    Regimen,
+    Result,
+    SolverError,
+    auc_ng_min_ml,
+    mg_per_kg,
+    onset,
+    peak,
+    simulate,
+)
+from . import plot
+
+try:
+    __version__ = version("ketasim")
+except PackageNotFoundError:  # pragma: no cover - only when run from an uninstalled tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "METHODS",
+    "Absorption",
+    "DoseRecord",
+    "InvalidInput",
+    "Model",
+    "OnsetMetrics",
+    "Peak",
+    "Regimen",
+    "Result",
+    "SolverError",
+    "__version__",
+    "auc_ng_min_ml",
+    "mg_per_kg",
+    "onset",
+    "peak",
+    "plot",
+    "simulate",
+]

@@ -1,0 +1,308 @@
+"""Type stubs of ketasim._core, the compiled engine (units: mg, L, min; concentrations ng/mL)."""
+
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+_FloatArray = npt.NDArray[np.float64]
+_Times = Union[Sequence[float], npt.NDArray[np.floating], npt.NDArray[np.integer]]
+_Paths = Union["Absorption", Sequence["Absorption"]]
+_Method = Literal["exact", "ode", "ode_stiff"]
+_Series = Literal["ce", "cp"]
+
+METHODS: Tuple[str, str, str]
+
+class InvalidInput(ValueError):
+    """Bad input; the message names the place, the field and the value."""
+
+class SolverError(RuntimeError):
+    """A numerical method failed on valid input (e.g. the ODE step limit)."""
+
+class Absorption:
+    """One absorption path of an extravascular route."""
+
+    ka: float
+    """First-order absorption rate constant, 1/min (0: no depot)."""
+    f: float
+    """Bioavailability, in (0, 1]."""
+    tlag: float
+    """Lag time, min."""
+    duration: float
+    """Zero-order input duration, min (0: instantaneous)."""
+    fraction: float
+    """Fraction of each dose sent down this path, in (0, 1]."""
+    fraction_by_position: List[float]
+    """Fraction by the dose's position in a session (a copy; assign a new list)."""
+    target: str
+    """Receiving compartment ('' = the plasma compartment)."""
+    name: str
+    """Path name (for routes with several paths)."""
+    def __init__(
+        self,
+        *,
+        ka: float = 0.0,
+        f: float = 1.0,
+        tlag: float = 0.0,
+        duration: float = 0.0,
+        fraction: float = 1.0,
+        fraction_by_position: Sequence[float] = ...,
+        target: str = "",
+        name: str = "",
+    ) -> None: ...
+
+class Model:
+    """A linear compartment model (mammillary from keywords, or an empty network to build)."""
+
+    def __init__(
+        self,
+        *,
+        cl: Optional[float] = None,
+        v1: Optional[float] = None,
+        q2: float = 0.0,
+        v2: float = 0.0,
+        q3: float = 0.0,
+        v3: float = 0.0,
+        ke0: Optional[float] = None,
+        routes: Optional[Mapping[str, _Paths]] = None,
+    ) -> None:
+        """cl L/min, v1 L, q2/q3 L/min, v2/v3 L, ke0 1/min; routes {name: Absorption(s)}."""
+    @staticmethod
+    def from_micro(
+        *,
+        v1: float,
+        k10: float,
+        k12: float = 0.0,
+        k21: float = 0.0,
+        k13: float = 0.0,
+        k31: float = 0.0,
+        ke0: Optional[float] = None,
+        routes: Optional[Mapping[str, _Paths]] = None,
+    ) -> Model:
+        """A mammillary model from micro rate constants (1/min) and v1 (L)."""
+    def add_compartment(self, name: str, volume_l: float, parameter_name: str = "") -> Model:
+        """Adds a compartment of volume_l (L); the first is the plasma compartment."""
+    def add_depot(self, name: str) -> Model:
+        """Adds an absorption depot (mass, no volume)."""
+    def add_transfer(self, from_: str, to: str, rate_per_min: float, parameter_name: str) -> Model:
+        """First-order transfer from_ -> to, 1/min."""
+    def add_flow(self, from_: str, to: str, q_l_per_min: float, parameter_name: str) -> Model:
+        """One-way flow from_ -> to at clearance q (L/min)."""
+    def add_exchange(self, a: str, b: str, q_l_per_min: float, parameter_name: str) -> Model:
+        """Two-way exchange between a and b at clearance q (L/min)."""
+    def add_elimination(self, from_: str, rate_per_min: float, parameter_name: str) -> Model:
+        """First-order elimination out of the body, 1/min."""
+    def add_clearance(self, from_: str, cl_l_per_min: float, parameter_name: str) -> Model:
+        """Elimination out of the body at clearance cl (L/min)."""
+    def set_plasma(self, compartment: str) -> Model:
+        """Chooses the compartment reported as Cp."""
+    def set_effect_site(self, ke0: float, driver: str = "") -> Model:
+        """Attaches an effect site with ke0 (1/min) to driver (default: plasma)."""
+    def add_analyte(self, compartment: str) -> Model:
+        """Reports a compartment's concentration as an analyte (e.g. a metabolite)."""
+    def with_route(self, name: str, paths: _Paths) -> Model:
+        """Adds an extravascular route of one or more Absorption paths."""
+    def parameter_names(self) -> List[str]:
+        """Names of all parameters, in order."""
+    def parameter(self, name: str) -> float:
+        """Value of a named parameter."""
+    def set_parameter(self, name: str, value: float) -> Model:
+        """Sets a named parameter (validated)."""
+    def parameters(self) -> Dict[str, float]:
+        """All parameters {name: value} (a copy)."""
+    def parameter_unit(self, name: str) -> str:
+        """Unit of a parameter: 'L', 'L/min', '1/min', 'min' or ''."""
+    @property
+    def compartment_names(self) -> List[str]:
+        """Compartment names, in state order."""
+    @property
+    def route_names(self) -> List[str]:
+        """Defined routes (the built-in 'iv' is not listed)."""
+    def has_route(self, name: str) -> bool:
+        """Whether a dose can be given by this route (including 'iv')."""
+    @property
+    def has_effect_site(self) -> bool:
+        """Whether the model has a ke0."""
+    @property
+    def plasma(self) -> str:
+        """Name of the plasma compartment."""
+    @property
+    def analytes(self) -> List[str]:
+        """Compartments reported as analytes."""
+    def __len__(self) -> int: ...
+    def validate(self) -> None:
+        """Raises ValueError unless the model can be simulated."""
+    def copy(self) -> Model:
+        """An independent copy."""
+    def __copy__(self) -> Model: ...
+    def __deepcopy__(self, memo: dict) -> Model: ...
+
+class DoseRecord:
+    """One expanded dose of a Regimen."""
+
+    @property
+    def kind(self) -> Literal["bolus", "infusion", "route"]: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def amount_mg(self) -> float: ...
+    @property
+    def time_min(self) -> float: ...
+    @property
+    def duration_min(self) -> float: ...
+    @property
+    def position(self) -> int: ...
+
+class Regimen:
+    """A dosing regimen; every method returns the regimen, for chaining."""
+
+    def __init__(self) -> None: ...
+    def bolus(
+        self,
+        dose_mg: float,
+        time_min: float = 0.0,
+        *,
+        compartment: str = "",
+        interval_min: float = 0.0,
+        count: int = 1,
+    ) -> Regimen:
+        """IV bolus, mg at min; repeated count times interval_min apart."""
+    def infusion(
+        self,
+        *,
+        dose_mg: Optional[float] = None,
+        rate_mg_per_min: Optional[float] = None,
+        start_min: float = 0.0,
+        duration_min: float,
+        compartment: str = "",
+        interval_min: float = 0.0,
+        count: int = 1,
+    ) -> Regimen:
+        """IV zero-order infusion by dose (mg) or rate (mg/min) over duration_min."""
+    def dose(
+        self,
+        route: str,
+        dose_mg: float,
+        time_min: float = 0.0,
+        *,
+        position: int = 1,
+        interval_min: float = 0.0,
+        count: int = 1,
+    ) -> Regimen:
+        """A dose by a named route of the model (or 'iv')."""
+    def nasal_spray(
+        self,
+        dose_mg: float,
+        start_min: float = 0.0,
+        *,
+        device_mg: float = 28.0,
+        interval_min: float = 5.0,
+        route: str = "intranasal",
+    ) -> Regimen:
+        """A nasal-spray session of dose_mg / device_mg devices, interval_min apart."""
+    @property
+    def records(self) -> List[DoseRecord]:
+        """The expanded doses (a copy)."""
+    @property
+    def total_dose_mg(self) -> float:
+        """Sum of all doses as given, mg."""
+    def __len__(self) -> int: ...
+    def copy(self) -> Regimen: ...
+    def __copy__(self) -> Regimen: ...
+    def __deepcopy__(self, memo: dict) -> Regimen: ...
+
+def mg_per_kg(dose_mg_per_kg: float, weight_kg: float) -> float:
+    """Dose in mg for mg/kg and kg."""
+
+class Result:
+    """Concentrations (ng/mL) and amounts (mg) at the simulated times; read-only array views."""
+
+    @property
+    def time_min(self) -> _FloatArray:
+        """Output times, min, shape (n,)."""
+    @property
+    def cp_ng_ml(self) -> _FloatArray:
+        """Plasma concentration, ng/mL, shape (n,)."""
+    @property
+    def ce_ng_ml(self) -> _FloatArray:
+        """Effect-site concentration, ng/mL, shape (n,); ValueError without an effect site."""
+    @property
+    def amounts_mg(self) -> _FloatArray:
+        """Amount in every compartment, mg, shape (n, len(columns))."""
+    @property
+    def columns(self) -> List[str]:
+        """Compartment names of amounts_mg's columns."""
+    @property
+    def has_effect_site(self) -> bool: ...
+    @property
+    def eliminated_mg(self) -> _FloatArray:
+        """Amount eliminated by each time, mg."""
+    @property
+    def auc_cp_ng_min_ml(self) -> _FloatArray:
+        """AUC of Cp from 0 to each time, ng*min/mL."""
+    @property
+    def analytes(self) -> List[str]: ...
+    def concentration_ng_ml(self, compartment: str) -> _FloatArray:
+        """Concentration of the plasma compartment or an analyte, ng/mL."""
+    def to_pandas(self) -> Any:
+        """The result as a DataFrame (needs pandas)."""
+    def __len__(self) -> int: ...
+
+def simulate(
+    model: Model,
+    regimen: Regimen,
+    times_min: _Times,
+    method: _Method = "exact",
+    *,
+    rtol: float = 1e-8,
+    atol: float = 1e-9,
+    max_steps: int = 1000000,
+) -> Result:
+    """Simulates model under regimen at times_min (min); the GIL is released meanwhile."""
+
+class Peak:
+    """Peak concentration (ng/mL) and its time (min); unpacks as (c_ng_ml, t_min)."""
+
+    @property
+    def c_ng_ml(self) -> float: ...
+    @property
+    def t_min(self) -> float: ...
+    def __iter__(self) -> Iterator[float]: ...
+
+class OnsetMetrics:
+    """Cmax/Tmax/AUC of Cp and threshold metrics of the chosen series (None = never)."""
+
+    @property
+    def series(self) -> _Series: ...
+    @property
+    def threshold_ng_ml(self) -> float: ...
+    @property
+    def cmax_ng_ml(self) -> float: ...
+    @property
+    def tmax_min(self) -> float: ...
+    @property
+    def ce_max_ng_ml(self) -> Optional[float]: ...
+    @property
+    def ce_tmax_min(self) -> Optional[float]: ...
+    @property
+    def auc_ng_min_ml(self) -> float: ...
+    @property
+    def auc(self) -> float: ...
+    @property
+    def t_onset_min(self) -> Optional[float]: ...
+    @property
+    def t_offset_min(self) -> Optional[float]: ...
+    @property
+    def time_above_min(self) -> float: ...
+    def to_dict(self) -> Dict[str, Union[str, float, None]]: ...
+
+def onset(result: Result, threshold_ng_ml: float, series: _Series = "ce") -> OnsetMetrics:
+    """Onset metrics for a threshold (ng/mL), on Ce by default."""
+
+def peak(result: Result, series: _Series = "cp") -> Peak:
+    """Highest Cp (or Ce) over the window and when, refined between samples."""
+
+def auc_ng_min_ml(
+    result: Result, t0_min: Optional[float] = None, t1_min: Optional[float] = None
+) -> float:
+    """Exact AUC of Cp between two times, ng*min/mL."""

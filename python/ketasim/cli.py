@@ -1,0 +1,460 @@
+"""The ketasim command line: ``ketasim simulate SCENARIO.json`` and ``ketasim compare``.
+
+Each subcommand is one ``_add_<name>(subparsers)`` function listed in ``SUBCOMMANDS``; adding a
+subcommand is one function and one line there. The models ``ketasim compare`` uses by default are
+built in one place, ``compare_models``. Errors are one line on stderr and exit status 1 (2 for a
+usage error), never a traceback (set KETASIM_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
+
+import numpy as np
+
+from . import _table
+from ._core import (
+    Absorption,
+    InvalidInput,
+    Model,
+    OnsetMetrics,
+    Regimen,
+    Result,
+    SolverError,
+    mg_per_kg,
+    onset,
+    peak,
+    simulate,
+)
+from .scenario import ScenarioError
+from .scenario import load as load_scenario
+
+__all__ = ["main", "compare_models", "CompareModels", "ka_for_tmax", "onset_table"]
+
+
+class CliError(Exception):
+    """An error the command line reports as one line (bad option value, unwritable file)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Onset table (shared by simulate and compare)
+# --------------------------------------------------------------------------------------------
+
+def _cell(v: Optional[float]) -> str:
+    return "never" if v is None else f"{v:.1f}"
+
+
+def onset_table(rows: Sequence[Tuple[str, OnsetMetrics]]) -> str:
+    """A fixed-width table of onset metrics, one row per labelled result, with units."""
+    if not rows:
+        return ""
+    series = "Ce" if rows[0][1].series == "ce" else "Cp"
+    head = ["regimen", "Cmax", "Tmax", "Ce max", f"{series} onset", f"{series} offset",
+            "time above"]
+    units = ["", "ng/mL", "min", "ng/mL", "min", "min", "min"]
+    body = []
+    for label, m in rows:
+        body.append([label, f"{m.cmax_ng_ml:.1f}", f"{m.tmax_min:.1f}", _cell(m.ce_max_ng_ml),
+                     _cell(m.t_onset_min), _cell(m.t_offset_min), f"{m.time_above_min:.1f}"])
+    widths = [max(len(r[i]) for r in [head, units] + body) for i in range(len(head))]
+
+    def line(cells: List[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "  ".join([first] + rest).rstrip()
+
+    return "\n".join([line(head), line(units)] + [line(r) for r in body])
+
+
+# --------------------------------------------------------------------------------------------
+# ketasim compare: the default models, in one place
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class CompareModels:
+    """The two models ``ketasim compare`` runs and where their numbers come from."""
+
+    iv: Model
+    nasal: Model
+    name: str
+    sources: List[str] = field(default_factory=list)
+
+
+#: Domino 1984 micro constants (1/min) as shipped by opentiva and stanpumpR (4-digit values).
+_DOMINO_V1_L_PER_KG = 0.063
+_DOMINO_MICRO = {"k10": 0.4381, "k12": 0.5921, "k21": 0.2470, "k13": 0.5900, "k31": 0.0146}
+#: Sleigh 2019 EEG slow-wave equilibration half-time, s.
+_SLEIGH_T_HALF_KE0_S = 23.0
+#: Yanagihara 2003 intranasal bioavailability of racemic ketamine.
+_YANAGIHARA_NASAL_F = 0.45
+#: Malinovsky 1996 time of the mean peak after intranasal ketamine, min.
+_MALINOVSKY_NASAL_TMAX_MIN = 20.0
+
+
+def ka_for_tmax(make_model: Callable[[float], Model], tmax_min: float,
+                route: str = "intranasal") -> float:
+    """The absorption rate constant ka (1/min) whose single-dose Cp peak falls at tmax_min.
+
+    Bisection (on a log scale, ka in [0.001, 1] 1/min) on the refined Tmax of a dose by
+    ``route`` of ``make_model(ka)``; Tmax does not depend on the dose, so 1 mg is used.
+
+    Raises
+    ------
+    ValueError
+        When no ka in that range gives this Tmax.
+    """
+    if not (math.isfinite(tmax_min) and tmax_min > 0.0):
+        raise ValueError(f"ka_for_tmax: tmax_min must be > 0 min, got {tmax_min!r}")
+    t = np.arange(0.0, max(240.0, 4.0 * tmax_min) + 0.5)
+    regimen = Regimen().dose(route, dose_mg=1.0, time_min=0.0)
+
+    def tmax(ka: float) -> float:
+        return peak(simulate(make_model(ka), regimen, t)).t_min
+
+    lo, hi = 0.001, 1.0
+    if not (tmax(hi) <= tmax_min <= tmax(lo)):
+        raise ValueError(
+            f"ka_for_tmax: tmax_min must be between {tmax(hi):.1f} and {tmax(lo):.1f} min for "
+            f"this model, got {tmax_min:g}"
+        )
+    for _ in range(60):
+        mid = math.sqrt(lo * hi)
+        if tmax(mid) > tmax_min:
+            lo = mid
+        else:
+            hi = mid
+    return math.sqrt(lo * hi)
+
+
+def compare_models(weight_kg: float, nasal_f: float = _YANAGIHARA_NASAL_F,
+                   nasal_tmax_min: float = _MALINOVSKY_NASAL_TMAX_MIN) -> CompareModels:
+    """The IV and intranasal models ``ketasim compare`` uses by default, with their sources.
+
+    Sources of every number (the same as examples/cpp/onset_compare.cpp):
+
+    - IV disposition: Domino 1984 (Clin Pharmacol Ther 36:645-653, PMID 6488686), micro constants
+      as shipped by opentiva and stanpumpR: V1 = 0.063 L/kg, k10 0.4381, k12 0.5921, k13 0.5900,
+      k21 0.2470, k31 0.0146 /min.
+    - ke0: Sleigh 2019 (Br J Anaesth 123:592-600), EEG slow-wave equilibration half-time 23 s,
+      ke0 = ln 2 / (23/60 min) = 1.81 /min; fitted with another PK model (caveat).
+    - Nasal bioavailability F = 0.45: Yanagihara 2003 (Biopharm Drug Dispos 24:37-43).
+    - Nasal ka: no published value; chosen so that the nasal Tmax is 20 min, the time of the
+      mean peak after 3 mg/kg intranasal in Malinovsky 1996 (Br J Anaesth 77:203).
+
+    This is the one place to swap in models from the catalogue of published models.
+    """
+    ke0 = math.log(2.0) / (_SLEIGH_T_HALF_KE0_S / 60.0)
+    v1 = _DOMINO_V1_L_PER_KG * weight_kg
+
+    def iv() -> Model:
+        return Model.from_micro(v1=v1, ke0=ke0, **_DOMINO_MICRO)
+
+    def nasal(ka: float) -> Model:
+        return Model.from_micro(v1=v1, ke0=ke0, **_DOMINO_MICRO, routes={
+            "intranasal": Absorption(ka=ka, f=nasal_f, tlag=0.0)})
+
+    ka = ka_for_tmax(nasal, nasal_tmax_min)
+    return CompareModels(
+        iv=iv(),
+        nasal=nasal(ka),
+        name="Domino 1984 (IV, 3-compartment) with Sleigh 2019 ke0",
+        sources=[
+            "IV disposition: Domino 1984, Clin Pharmacol Ther 36:645-653 (micro constants as in "
+            "opentiva/stanpumpR), V1 0.063 L/kg",
+            f"ke0 {ke0:.2f} /min: Sleigh 2019, Br J Anaesth 123:592-600 (EEG slow-wave "
+            "t1/2ke0 23 s; fitted with another PK model)",
+            f"nasal F {nasal_f:g}"
+            + (": Yanagihara 2003, Biopharm Drug Dispos 24:37-43"
+               if nasal_f == _YANAGIHARA_NASAL_F else " (chosen)"),
+            f"nasal ka {ka:.4f} /min: chosen so that nasal Tmax = {nasal_tmax_min:g} min"
+            + (" (Malinovsky 1996, Br J Anaesth 77:203)"
+               if nasal_tmax_min == _MALINOVSKY_NASAL_TMAX_MIN else ""),
+        ],
+    )
+
+
+def _positive(name: str, unit: str, allow_zero: bool = False) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number ({unit}), got {text!r}")
+        ok = math.isfinite(v) and (v >= 0.0 if allow_zero else v > 0.0)
+        if not ok:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be {'>= 0' if allow_zero else '> 0'} {unit}, got {text}")
+        return v
+    return parse
+
+
+def _count(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}")
+        if not 1 <= v <= 1000:
+            raise argparse.ArgumentTypeError(f"{name} must be in [1, 1000], got {v}")
+        return v
+    return parse
+
+
+def _nasal_label(total_mg: float, n: int, interval_min: float) -> str:
+    if n == 1:
+        return f"intranasal {total_mg:g} mg"
+    return f"intranasal {n} x {total_mg / n:g} mg, {interval_min:g} min apart"
+
+
+def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
+    weight = args.weight_kg
+    models = compare_models(weight, nasal_f=args.nasal_f, nasal_tmax_min=args.nasal_tmax_min)
+    iv_mg = mg_per_kg(args.iv_mg_per_kg, weight)
+    nasal_total = (args.nasal_mg if args.nasal_mg_per_kg is None
+                   else mg_per_kg(args.nasal_mg_per_kg, weight))
+    n = args.nasal_doses
+    iv = Regimen().infusion(dose_mg=iv_mg, start_min=0.0, duration_min=args.iv_duration_min)
+    nasal = Regimen()
+    for k in range(n):
+        nasal.dose("intranasal", dose_mg=nasal_total / n, time_min=k * args.nasal_interval_min,
+                   position=k + 1)
+    times = np.arange(0.0, args.end_min + 0.5 * args.step_min, args.step_min)
+    if times[-1] > args.end_min:
+        times = times[:-1]
+    labels = (f"IV {args.iv_mg_per_kg:g} mg/kg over {args.iv_duration_min:g} min",
+              _nasal_label(nasal_total, n, args.nasal_interval_min))
+    results: Dict[str, Result] = {
+        labels[0]: simulate(models.iv, iv, times),
+        labels[1]: simulate(models.nasal, nasal, times),
+    }
+    thr = args.threshold_ng_ml
+    rows = [(label, onset(res, thr)) for label, res in results.items()]
+
+    print(f"ketasim compare: {weight:g} kg adult, racemic ketamine, Ce threshold {thr:g} ng/mL, "
+          f"0-{times[-1]:g} min", file=out)
+    print(f"model: {models.name}", file=out)
+    print("", file=out)
+    print(onset_table(rows), file=out)
+    print("", file=out)
+    print("sources:", file=out)
+    for s in models.sources:
+        print(f"  - {s}", file=out)
+    print("", file=out)
+
+    table: Dict[str, np.ndarray] = {"time_min": times}
+    for prefix, res in zip(("iv", "intranasal"), results.values()):
+        table[f"{prefix}_cp_ng_ml"] = res.cp_ng_ml
+        table[f"{prefix}_ce_ng_ml"] = res.ce_ng_ml
+    csv_path = os.path.abspath(args.csv)
+    _write(csv_path, lambda f: _table.write_csv(table, f))
+
+    if args.no_plot:
+        png_path = None
+    else:
+        png_path = os.path.abspath(args.png)
+        _save_figure(results, thr, "ce", png_path,
+                     title=f"Racemic ketamine, {weight:g} kg adult: IV versus intranasal\n"
+                           f"{models.name}")
+    if png_path:
+        print(f"figure: {png_path}", file=out)
+    print(f"table:  {csv_path}", file=out)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# ketasim simulate
+# --------------------------------------------------------------------------------------------
+
+def _run_simulate(args: argparse.Namespace, out: TextIO) -> int:
+    sc = load_scenario(args.scenario)
+    if args.threshold_ng_ml is not None:
+        sc.threshold_ng_ml = args.threshold_ng_ml
+        if sc.series == "ce" and not sc.model.has_effect_site:
+            raise CliError(f"{args.scenario}: model.ke0 must be given (1/min) for Ce onset "
+                           "metrics; or set \"series\": \"cp\" in the scenario")
+    res = sc.simulate()
+    to_stdout = args.output in (None, "-")
+    info = sys.stderr if to_stdout else out
+    table = _table.columns(res)
+    if to_stdout:
+        _table.write_csv(table, out)
+    else:
+        path = os.path.abspath(args.output)
+        _write(path, lambda f: _table.write_csv(table, f))
+        print(f"table: {path} ({len(res)} rows: {', '.join(table)})", file=info)
+    if sc.threshold_ng_ml is not None:
+        m = onset(res, sc.threshold_ng_ml, sc.series)
+        print(f"onset metrics, {'Ce' if sc.series == 'ce' else 'Cp'} threshold "
+              f"{sc.threshold_ng_ml:g} ng/mL:", file=info)
+        print(onset_table([(sc.label, m)]), file=info)
+    if args.plot:
+        path = os.path.abspath(args.plot)
+        _save_figure({sc.label: res}, sc.threshold_ng_ml, sc.series, path, title=sc.label)
+        print(f"figure: {path}", file=info)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Shared output helpers
+# --------------------------------------------------------------------------------------------
+
+def _write(path: str, fill: Callable[[TextIO], object]) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            fill(f)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _save_figure(results: Dict[str, Result], threshold: Optional[float], series: str,
+                 path: str, title: str) -> None:
+    try:
+        import matplotlib
+    except ImportError:
+        raise CliError("the figure needs matplotlib: pip install 'ketasim[plot]' "
+                       "(or use --no-plot)") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plot
+
+    fig = plot.onset(results, threshold, series=series, title=title)
+    try:
+        fig.savefig(path, dpi=150)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsers
+# --------------------------------------------------------------------------------------------
+
+def _add_simulate(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="run a scenario file (model, regimen, times, method) and write a CSV",
+        description="Run the model, regimen, output times and method of a JSON scenario file "
+                    "and write Cp, Ce and the compartment amounts as CSV (header: time_min, "
+                    "cp_ng_ml, ce_ng_ml, <analyte>_ng_ml..., <compartment>_mg...). The format "
+                    "is described in the README; examples/scenarios/ has complete files.",
+        epilog="example: ketasim simulate examples/scenarios/iv_infusion_domino.json -o out.csv",
+    )
+    p.add_argument("scenario", metavar="SCENARIO.json", help="scenario file (JSON)")
+    p.add_argument("-o", "--output", metavar="OUT.csv",
+                   help="CSV file to write (default: standard output)")
+    p.add_argument("--threshold-ng-ml", type=_positive("--threshold-ng-ml", "ng/mL"),
+                   metavar="C", help="print onset metrics for this threshold, ng/mL (overrides "
+                                     "the scenario's threshold_ng_ml)")
+    p.add_argument("--plot", metavar="FIG.png",
+                   help="also draw Cp and Ce against time into this image (needs matplotlib)")
+    p.set_defaults(run=_run_simulate)
+
+
+def _add_compare(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser(
+        "compare",
+        help="IV infusion versus intranasal ketamine: onset table, figure and CSV",
+        description="Compare racemic ketamine IV over 40 minutes with an intranasal regimen "
+                    "for one adult: print Cmax, Tmax, the time Ce first reaches a threshold, "
+                    "when it falls back and the time above it; write a PNG figure and a CSV of "
+                    "Cp and Ce into the current folder (paths printed).",
+        epilog="example: ketasim compare --weight-kg 80 --nasal-mg 56 --nasal-doses 2",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--weight-kg", type=_positive("--weight-kg", "kg"), default=70.0,
+                   metavar="KG", help="body weight, kg")
+    p.add_argument("--iv-mg-per-kg", type=_positive("--iv-mg-per-kg", "mg/kg"), default=0.5,
+                   metavar="D", help="IV dose, mg/kg")
+    p.add_argument("--iv-duration-min", type=_positive("--iv-duration-min", "min"),
+                   default=40.0, metavar="MIN", help="IV infusion duration, min")
+    nasal = p.add_mutually_exclusive_group()
+    nasal.add_argument("--nasal-mg", type=_positive("--nasal-mg", "mg"), default=50.0,
+                       metavar="MG", help="total intranasal dose, mg")
+    nasal.add_argument("--nasal-mg-per-kg", type=_positive("--nasal-mg-per-kg", "mg/kg"),
+                       default=None, metavar="D",
+                       help="total intranasal dose, mg/kg (instead of --nasal-mg)")
+    p.add_argument("--nasal-doses", type=_count("--nasal-doses"), default=1, metavar="N",
+                   help="split the intranasal dose into N equal doses")
+    p.add_argument("--nasal-interval-min", type=_positive("--nasal-interval-min", "min", True),
+                   default=5.0, metavar="MIN", help="time between intranasal doses, min")
+    p.add_argument("--nasal-f", type=_positive("--nasal-f", ""), default=_YANAGIHARA_NASAL_F,
+                   metavar="F", help="intranasal bioavailability, in (0, 1]")
+    p.add_argument("--nasal-tmax-min", type=_positive("--nasal-tmax-min", "min"),
+                   default=_MALINOVSKY_NASAL_TMAX_MIN, metavar="MIN",
+                   help="intranasal Tmax the absorption rate is chosen to give, min")
+    p.add_argument("--threshold-ng-ml", type=_positive("--threshold-ng-ml", "ng/mL"),
+                   default=100.0, metavar="C", help="effect-site threshold, ng/mL")
+    p.add_argument("--end-min", type=_positive("--end-min", "min"), default=240.0,
+                   metavar="MIN", help="simulate from 0 to this time, min")
+    p.add_argument("--step-min", type=_positive("--step-min", "min"), default=1.0,
+                   metavar="MIN", help="output time step, min")
+    p.add_argument("--png", default="ketasim_compare.png", metavar="FIG.png",
+                   help="figure to write")
+    p.add_argument("--csv", default="ketasim_compare.csv", metavar="OUT.csv",
+                   help="CSV of Cp and Ce against time to write")
+    p.add_argument("--no-plot", action="store_true", help="do not draw the figure")
+    p.set_defaults(run=_run_compare)
+
+
+#: The subcommands, in --help order; each function adds one parser.
+SUBCOMMANDS: List[Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]] = [
+    _add_simulate,
+    _add_compare,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ketasim`` argument parser with every subcommand."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ketasim",
+        description="ketasim: ketamine plasma (Cp) and effect-site (Ce) concentrations from "
+                    "compartment models. For research and teaching, not for dosing a patient.",
+        epilog="run 'ketasim <command> --help' for a command's options",
+    )
+    parser.add_argument("--version", action="version", version=f"ketasim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+    sub.required = True
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Runs the command line; returns the exit status (0 on success)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "compare" and args.step_min > args.end_min:
+        parser.error(f"--step-min must be <= --end-min ({args.end_min:g} min), "
+                     f"got {args.step_min:g}")
+    if args.command == "compare" and args.nasal_f > 1.0:
+        parser.error(f"--nasal-f must be in (0, 1], got {args.nasal_f:g}")
+    prefix = f"ketasim {args.command}: error:"
+    try:
+        return int(args.run(args, sys.stdout))
+    except (ScenarioError, CliError, InvalidInput, ValueError, SolverError) as exc:
+        print(f"{prefix} {_one_line(exc)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{prefix} interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if os.environ.get("KETASIM_DEBUG"):
+            raise
+        print(f"{prefix} internal error: {type(exc).__name__}: {_one_line(exc)} "
+              "(set KETASIM_DEBUG=1 for the traceback)", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,425 @@
+// Binds ketasim::Absorption and ketasim::Model: the keyword mammillary constructor with routes,
+// micro constants, the general network builder (each method returns the model, for chaining),
+// named parameters and read-only structure.
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "ketasim/model.hpp"
+
+namespace ketasim::python {
+namespace {
+
+std::vector<Absorption> paths_from(py::handle value, const std::string& where,
+                                   const std::string& field) {
+  if (py::isinstance<Absorption>(value)) return {value.cast<Absorption>()};
+  if (py::isinstance<py::sequence>(value) && !py::isinstance<py::str>(value)) {
+    std::vector<Absorption> out;
+    std::size_t k = 0;
+    for (auto item : value) {
+      if (!py::isinstance<Absorption>(item))
+        fail_got(where, field + "[" + std::to_string(k) + "]", "an Absorption",
+                     repr_of(item));
+      out.push_back(item.cast<Absorption>());
+      ++k;
+    }
+    return out;
+  }
+  fail_got(where, field, "an Absorption or a list of Absorption paths", repr_of(value));
+}
+
+void add_routes(Model& m, const py::object& routes, const char* where) {
+  if (routes.is_none()) return;
+  if (!py::isinstance<py::dict>(routes))
+    fail_got(where, "routes", "a dict {route name: Absorption or [Absorption, ...]}",
+                 repr_of(routes));
+  for (auto [key, value] : routes.cast<py::dict>()) {
+    if (!py::isinstance<py::str>(key))
+      fail_got(where, "routes key", "a route name (str)", repr_of(key));
+    const auto name = key.cast<std::string>();
+    m.with_route(name, paths_from(value, where, "routes[\"" + name + "\"]"));
+  }
+}
+
+Model make_mammillary(std::optional<double> cl, std::optional<double> v1, double q2, double v2,
+                      double q3, double v3, std::optional<double> ke0, const py::object& routes) {
+  const bool any = cl || v1 || q2 != 0.0 || v2 != 0.0 || q3 != 0.0 || v3 != 0.0 || ke0;
+  if (!any) {
+    if (!routes.is_none())
+      fail_got("Model", "cl", "given (with v1) before routes can be attached", "nothing");
+    return Model();  // an empty network for the general builder
+  }
+  if (!cl) fail_got("Model", "cl", "given (clearance, L/min)", "nothing");
+  if (!v1) fail_got("Model", "v1", "given (central volume, L)", "nothing");
+  Model m = Model::mammillary(Mammillary{.cl = *cl, .v1 = *v1, .q2 = q2, .v2 = v2, .q3 = q3,
+                                         .v3 = v3},
+                              ke0);
+  add_routes(m, routes, "Model");
+  return m;
+}
+
+std::string join_repr(const std::vector<std::string>& names) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < names.size(); ++i)
+    s += (i ? ", '" : "'") + names[i] + "'";
+  return s + "]";
+}
+
+std::string model_repr(const Model& m) {
+  std::ostringstream os;
+  os.precision(6);
+  os << "Model(compartments=" << join_repr(m.compartment_names())
+     << ", routes=" << join_repr(m.route_names()) << ", parameters={";
+  bool first = true;
+  for (const auto& p : m.parameters()) {
+    os << (first ? "'" : ", '") << p.name << "': " << p.value;
+    first = false;
+  }
+  os << "})";
+  return os.str();
+}
+
+std::string absorption_repr(const Absorption& a) {
+  std::ostringstream os;
+  os.precision(6);
+  os << "Absorption(ka=" << a.ka_per_min << ", f=" << a.f << ", tlag=" << a.tlag_min;
+  if (a.duration_min != 0.0) os << ", duration=" << a.duration_min;
+  if (!a.fraction_by_position.empty()) {
+    os << ", fraction_by_position=[";
+    for (std::size_t i = 0; i < a.fraction_by_position.size(); ++i)
+      os << (i ? ", " : "") << a.fraction_by_position[i];
+    os << "]";
+  } else if (a.fraction != 1.0) {
+    os << ", fraction=" << a.fraction;
+  }
+  if (!a.target.empty()) os << ", target='" << a.target << "'";
+  if (!a.name.empty()) os << ", name='" << a.name << "'";
+  os << ")";
+  return os.str();
+}
+
+const Parameter& find_parameter(const Model& m, const std::string& name) {
+  (void)m.parameter(name);  // throws naming the known parameters when absent
+  for (const auto& p : m.parameters())
+    if (p.name == name) return p;
+  detail::fail("Model", "parameter", "a parameter name", name);
+}
+
+constexpr const char* kModelDoc = R"doc(A linear compartment model of ketamine disposition.
+
+The state is the amount (mg) in each compartment; Cp is the concentration of the plasma
+compartment; an optional effect site follows it with rate ``ke0`` and holds no mass.
+
+With keyword parameters it is a mammillary model; peripheral compartments and routes are
+optional::
+
+    ks.Model(cl=1.2, v1=15.0, ke0=0.2)                                  # one compartment
+    ks.Model(cl=1.2, v1=15.0, q2=2.0, v2=40.0, q3=0.6, v3=150.0, ke0=0.2,
+             routes={"intranasal": ks.Absorption(ka=0.05, f=0.45)})
+
+With no arguments it is an empty network for the general builder (``add_compartment``,
+``add_exchange``, ``add_clearance``, ``with_route``, ...; each returns the model).
+
+Parameters
+----------
+cl : float
+    Elimination clearance from the central compartment, L/min.
+v1 : float
+    Central (plasma) volume, L.
+q2, v2 : float, optional
+    Inter-compartmental clearance (L/min) and volume (L) of peripheral 1 ("peripheral1").
+q3, v3 : float, optional
+    The same for peripheral 2 ("peripheral2"); needs peripheral 1.
+ke0 : float, optional
+    Effect-site equilibration rate constant, 1/min (without it there is no Ce).
+routes : dict[str, Absorption | list[Absorption]], optional
+    Extravascular routes by name; "iv" (a bolus into the plasma compartment) is built in.
+
+Raises
+------
+ValueError
+    Naming the parameter and its value, e.g. ``Model: cl must be > 0 L/min, got -1 L/min``.
+
+Notes
+-----
+Every number is a named parameter: "cl", "v1", "q2", "v2", "q3", "v3", "ke0", and per route
+"<route>.ka", "<route>.f", "<route>.tlag" (several paths: "<route>.<path>.ka").
+)doc";
+
+}  // namespace
+
+void bind_model(py::module_& m) {
+  py::class_<Absorption>(m, "Absorption", R"doc(One absorption path of an extravascular route.
+
+A dose given by the route sends ``fraction`` of itself down this path; ``f`` of that is
+bioavailable and arrives after ``tlag`` minutes:
+
+- ``ka > 0``: into a depot of its own, absorbed by first order at rate ``ka``;
+- ``duration > 0``: at a constant rate over ``duration`` minutes;
+- neither: all at once into the target compartment.
+
+Parameters
+----------
+ka : float
+    First-order absorption rate constant, 1/min (0: no depot).
+f : float
+    Bioavailability, in (0, 1].
+tlag : float
+    Lag time, min.
+duration : float
+    Zero-order input duration, min (0: instantaneous).
+fraction : float
+    Fraction of each dose sent down this path, in (0, 1].
+fraction_by_position : list[float]
+    Fraction by the dose's position in a session (1st, 2nd, ...; the last one repeats);
+    replaces ``fraction`` when given.
+target : str
+    Receiving compartment ("" = the plasma compartment).
+name : str
+    Path name, used in parameter names when a route has several paths.
+
+Examples
+--------
+>>> import ketasim as ks
+>>> ks.Absorption(ka=0.05, f=0.45)
+Absorption(ka=0.05, f=0.45, tlag=0)
+)doc")
+      .def(py::init([](double ka, double f, double tlag, double duration, double fraction,
+                       std::vector<double> fraction_by_position, std::string target,
+                       std::string name) {
+             return Absorption{.ka_per_min = ka,
+                               .f = f,
+                               .tlag_min = tlag,
+                               .duration_min = duration,
+                               .fraction = fraction,
+                               .fraction_by_position = std::move(fraction_by_position),
+                               .target = std::move(target),
+                               .name = std::move(name)};
+           }),
+           py::kw_only(), py::arg("ka") = 0.0, py::arg("f") = 1.0, py::arg("tlag") = 0.0,
+           py::arg("duration") = 0.0, py::arg("fraction") = 1.0,
+           py::arg("fraction_by_position") = std::vector<double>{}, py::arg("target") = "",
+           py::arg("name") = "")
+      .def_readwrite("ka", &Absorption::ka_per_min, "First-order absorption rate constant, 1/min.")
+      .def_readwrite("f", &Absorption::f, "Bioavailability, in (0, 1].")
+      .def_readwrite("tlag", &Absorption::tlag_min, "Lag time, min.")
+      .def_readwrite("duration", &Absorption::duration_min,
+                     "Zero-order input duration, min (0: instantaneous).")
+      .def_readwrite("fraction", &Absorption::fraction,
+                     "Fraction of each dose sent down this path, in (0, 1].")
+      .def_readwrite("fraction_by_position", &Absorption::fraction_by_position,
+                     "Fraction by the dose's position in a session (a copy; assign a new list).")
+      .def_readwrite("target", &Absorption::target,
+                     "Receiving compartment ('' = the plasma compartment).")
+      .def_readwrite("name", &Absorption::name, "Path name (for routes with several paths).")
+      .def("__repr__", &absorption_repr);
+
+  py::class_<Model> model(m, "Model", kModelDoc);
+  model
+      .def(py::init(&make_mammillary), py::kw_only(), py::arg("cl") = py::none(),
+           py::arg("v1") = py::none(), py::arg("q2") = 0.0, py::arg("v2") = 0.0,
+           py::arg("q3") = 0.0, py::arg("v3") = 0.0, py::arg("ke0") = py::none(),
+           py::arg("routes") = py::none())
+      .def_static(
+          "from_micro",
+          [](double v1, double k10, double k12, double k21, double k13, double k31,
+             std::optional<double> ke0, const py::object& routes) {
+            Model mm = Model::from_micro(
+                MicroConstants{.v1 = v1, .k10 = k10, .k12 = k12, .k21 = k21, .k13 = k13,
+                               .k31 = k31},
+                ke0);
+            add_routes(mm, routes, "Model.from_micro");
+            return mm;
+          },
+          py::kw_only(), py::arg("v1"), py::arg("k10"), py::arg("k12") = 0.0,
+          py::arg("k21") = 0.0, py::arg("k13") = 0.0, py::arg("k31") = 0.0,
+          py::arg("ke0") = py::none(), py::arg("routes") = py::none(),
+          R"doc(A mammillary model from micro rate constants.
+
+Parameters
+----------
+v1 : float
+    Central volume, L.
+k10, k12, k21, k13, k31 : float
+    Micro rate constants, 1/min (k12/k21 and k13/k31 in pairs; 0 = compartment absent).
+ke0 : float, optional
+    Effect-site rate constant, 1/min.
+routes : dict, optional
+    As for ``Model(...)``.
+
+Returns
+-------
+Model
+    The same model in clearances and volumes (parameters "cl", "v1", "q2", "v2", ...).
+
+Examples
+--------
+>>> import ketasim as ks
+>>> m = ks.Model.from_micro(v1=4.41, k10=0.4381, k12=0.5921, k21=0.2470, k13=0.59, k31=0.0146)
+>>> round(m.parameter("cl"), 4)
+1.932
+)doc")
+      // General network builder: each returns the model itself.
+      .def(
+          "add_compartment",
+          [](Model& self, std::string name, double volume_l, std::string parameter_name)
+              -> Model& { return self.add_compartment(std::move(name), volume_l, std::move(parameter_name)); },
+          py::arg("name"), py::arg("volume_l"), py::arg("parameter_name") = "",
+          py::return_value_policy::reference_internal,
+          "Adds a compartment of volume_l (L); the first one is the plasma compartment.\n\n"
+          "Its volume is the parameter parameter_name (default 'v_<name>'). Returns the model.")
+      .def(
+          "add_depot", [](Model& self, std::string name) -> Model& { return self.add_depot(std::move(name)); },
+          py::arg("name"), py::return_value_policy::reference_internal,
+          "Adds an absorption depot: it holds mass (mg), has no volume. Returns the model.")
+      .def(
+          "add_transfer",
+          [](Model& self, const std::string& from, const std::string& to, double rate_per_min,
+             std::string parameter_name) -> Model& {
+            return self.add_transfer(from, to, rate_per_min, std::move(parameter_name));
+          },
+          py::arg("from_"), py::arg("to"), py::arg("rate_per_min"), py::arg("parameter_name"),
+          py::return_value_policy::reference_internal,
+          "First-order transfer from_ -> to at rate_per_min (1/min). Returns the model.")
+      .def(
+          "add_flow",
+          [](Model& self, const std::string& from, const std::string& to, double q_l_per_min,
+             std::string parameter_name) -> Model& {
+            return self.add_flow(from, to, q_l_per_min, std::move(parameter_name));
+          },
+          py::arg("from_"), py::arg("to"), py::arg("q_l_per_min"), py::arg("parameter_name"),
+          py::return_value_policy::reference_internal,
+          "One-way flow from_ -> to at clearance q_l_per_min (L/min): rate = q / V(from_). "
+          "Returns the model.")
+      .def(
+          "add_exchange",
+          [](Model& self, const std::string& a, const std::string& b, double q_l_per_min,
+             std::string parameter_name) -> Model& {
+            return self.add_exchange(a, b, q_l_per_min, std::move(parameter_name));
+          },
+          py::arg("a"), py::arg("b"), py::arg("q_l_per_min"), py::arg("parameter_name"),
+          py::return_value_policy::reference_internal,
+          "Two-way exchange between a and b at clearance q_l_per_min (L/min), a mammillary Q. "
+          "Returns the model.")
+      .def(
+          "add_elimination",
+          [](Model& self, const std::string& from, double rate_per_min,
+             std::string parameter_name) -> Model& {
+            return self.add_elimination(from, rate_per_min, std::move(parameter_name));
+          },
+          py::arg("from_"), py::arg("rate_per_min"), py::arg("parameter_name"),
+          py::return_value_policy::reference_internal,
+          "First-order elimination out of the body from from_ at rate_per_min (1/min). "
+          "Returns the model.")
+      .def(
+          "add_clearance",
+          [](Model& self, const std::string& from, double cl_l_per_min,
+             std::string parameter_name) -> Model& {
+            return self.add_clearance(from, cl_l_per_min, std::move(parameter_name));
+          },
+          py::arg("from_"), py::arg("cl_l_per_min"), py::arg("parameter_name"),
+          py::return_value_policy::reference_internal,
+          "Elimination out of the body at clearance cl_l_per_min (L/min): rate = cl / V(from_). "
+          "Returns the model.")
+      .def(
+          "set_plasma",
+          [](Model& self, const std::string& compartment) -> Model& {
+            return self.set_plasma(compartment);
+          },
+          py::arg("compartment"), py::return_value_policy::reference_internal,
+          "Chooses the compartment whose concentration is reported as Cp. Returns the model.")
+      .def(
+          "set_effect_site",
+          [](Model& self, double ke0, const std::string& driver) -> Model& {
+            return self.set_effect_site(ke0, driver);
+          },
+          py::arg("ke0"), py::arg("driver") = "", py::return_value_policy::reference_internal,
+          "Attaches an effect site with ke0 (1/min) to driver (default: the plasma "
+          "compartment); sets ke0 again when there is one. Returns the model.")
+      .def(
+          "add_analyte",
+          [](Model& self, const std::string& compartment) -> Model& {
+            return self.add_analyte(compartment);
+          },
+          py::arg("compartment"), py::return_value_policy::reference_internal,
+          "Reports a compartment's concentration as an analyte of its own (e.g. a metabolite); "
+          "read it with Result.concentration_ng_ml(name). Returns the model.")
+      .def(
+          "with_route",
+          [](Model& self, std::string name, const py::object& paths) -> Model& {
+            const std::string field = "paths of route \"" + name + "\"";
+            return self.with_route(std::move(name), paths_from(paths, "Model.with_route", field));
+          },
+          py::arg("name"), py::arg("paths"), py::return_value_policy::reference_internal,
+          R"doc(Adds an extravascular route made of one Absorption path or a list of them.
+
+A dose by the route is split between the paths by their ``fraction`` (or
+``fraction_by_position``). Parameter names: "<name>.ka", "<name>.f", "<name>.tlag" for one path,
+"<name>.<path>.ka", ... for several. Returns the model.
+)doc")
+      // Named parameters.
+      .def("parameter_names", &Model::parameter_names, "Names of all parameters, in order.")
+      .def(
+          "parameter", [](const Model& self, const std::string& name) { return self.parameter(name); },
+          py::arg("name"), "Value of a named parameter (its unit: parameter_unit(name)).")
+      .def(
+          "set_parameter",
+          [](Model& self, const std::string& name, double value) -> Model& {
+            return self.set_parameter(name, value);
+          },
+          py::arg("name"), py::arg("value"), py::return_value_policy::reference_internal,
+          "Sets a named parameter, validated as at construction. Returns the model.")
+      .def(
+          "parameters",
+          [](const Model& self) {
+            py::dict d;
+            for (const auto& p : self.parameters()) d[py::str(p.name)] = p.value;
+            return d;
+          },
+          "All parameters as a dict {name: value} (a copy; units from parameter_unit).")
+      .def(
+          "parameter_unit",
+          [](const Model& self, const std::string& name) {
+            return std::string(unit_of(find_parameter(self, name).kind));
+          },
+          py::arg("name"), "Unit of a parameter: 'L', 'L/min', '1/min', 'min' or '' (f).")
+      // Structure.
+      .def_property_readonly("compartment_names", &Model::compartment_names,
+                             "Compartment names, in state order (the columns of amounts_mg).")
+      .def_property_readonly("route_names", &Model::route_names,
+                             "Names of the defined routes (the built-in 'iv' is not listed).")
+      .def(
+          "has_route", [](const Model& self, const std::string& name) { return self.has_route(name); },
+          py::arg("name"), "Whether a dose can be given by this route (including 'iv').")
+      .def_property_readonly("has_effect_site", &Model::has_effect_site,
+                             "Whether the model has an effect site (a ke0).")
+      .def_property_readonly(
+          "plasma",
+          [](const Model& self) {
+            self.validate();
+            return self.compartment_names()[static_cast<std::size_t>(self.plasma())];
+          },
+          "Name of the plasma compartment (Cp).")
+      .def_property_readonly(
+          "analytes",
+          [](const Model& self) {
+            std::vector<std::string> out;
+            for (int i : self.analytes())
+              out.push_back(self.compartments()[static_cast<std::size_t>(i)].name);
+            return out;
+          },
+          "Compartments reported as analytes of their own.")
+      .def("__len__", &Model::n_compartments, "Number of compartments (depots included).")
+      .def("validate", &Model::validate,
+           "Raises ValueError unless the model can be simulated.")
+      .def("copy", [](const Model& self) { return Model(self); }, "An independent copy.")
+      .def("__copy__", [](const Model& self) { return Model(self); })
+      .def("__deepcopy__", [](const Model& self, py::dict) { return Model(self); }, py::arg("memo"))
+      .def("__repr__", &model_repr);
+}
+
+}  // namespace ketasim::python

@@ -1,0 +1,236 @@
+// Binds ketasim::Regimen (bolus, infusion, dose by route, nasal spray; each returns the regimen,
+// for chaining), its expanded dose records and mg_per_kg.
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "bindings.hpp"
+#include "ketasim/regimen.hpp"
+
+namespace ketasim::python {
+namespace {
+
+const char* kind_name(DoseRecord::Kind k) {
+  switch (k) {
+    case DoseRecord::Kind::bolus:
+      return "bolus";
+    case DoseRecord::Kind::infusion:
+      return "infusion";
+    case DoseRecord::Kind::route:
+      return "route";
+  }
+  return "?";
+}
+
+std::string record_repr(const DoseRecord& r) {
+  std::ostringstream os;
+  os.precision(6);
+  os << "DoseRecord(kind='" << kind_name(r.kind) << "', target='" << r.target
+     << "', amount_mg=" << r.amount_mg << ", time_min=" << r.time_min;
+  if (r.kind == DoseRecord::Kind::infusion) os << ", duration_min=" << r.duration_min;
+  if (r.kind == DoseRecord::Kind::route) os << ", position=" << r.position;
+  os << ")";
+  return os.str();
+}
+
+std::string regimen_repr(const Regimen& r) {
+  std::ostringstream os;
+  os.precision(6);
+  os << "Regimen(" << r.records().size() << " doses, total " << r.total_dose_mg() << " mg)";
+  return os.str();
+}
+
+}  // namespace
+
+void bind_regimen(py::module_& m) {
+  m.def("mg_per_kg", &mg_per_kg, py::arg("dose_mg_per_kg"), py::arg("weight_kg"),
+        R"doc(Dose in mg for a dose in mg/kg and a body weight in kg.
+
+>>> import ketasim as ks
+>>> ks.mg_per_kg(0.5, 70.0)
+35.0
+)doc");
+
+  py::class_<DoseRecord>(m, "DoseRecord",
+                         "One expanded dose of a Regimen (repeats unrolled); read-only.")
+      .def_property_readonly("kind", [](const DoseRecord& r) { return kind_name(r.kind); },
+                             "'bolus', 'infusion' or 'route'.")
+      .def_readonly("target", &DoseRecord::target,
+                    "Compartment (bolus, infusion; '' = plasma) or route name.")
+      .def_readonly("amount_mg", &DoseRecord::amount_mg, "Dose as given (before F), mg.")
+      .def_readonly("time_min", &DoseRecord::time_min, "Dose (or infusion start) time, min.")
+      .def_readonly("duration_min", &DoseRecord::duration_min, "Infusion duration, min.")
+      .def_readonly("position", &DoseRecord::position,
+                    "Place of a route dose in its session (1 = first device).")
+      .def("__repr__", &record_repr);
+
+  py::class_<Regimen>(m, "Regimen", R"doc(A dosing regimen: IV boluses, IV infusions and doses by route.
+
+Every method adds doses and returns the regimen, so calls chain; doses may overlap and all
+count. Times in minutes from t = 0, doses in mg.
+
+Examples
+--------
+>>> import ketasim as ks
+>>> r = (ks.Regimen()
+...      .infusion(dose_mg=35, start_min=0, duration_min=40)
+...      .dose("intranasal", dose_mg=28, time_min=0)
+...      .dose("intranasal", dose_mg=28, time_min=5))
+>>> len(r), r.total_dose_mg
+(3, 91.0)
+)doc")
+      .def(py::init<>(), "An empty regimen.")
+      .def(
+          "bolus",
+          [](Regimen& self, double dose_mg, double time_min, std::string compartment,
+             double interval_min, int count) -> Regimen& {
+            return self.bolus(Bolus{.dose_mg = dose_mg,
+                                    .time_min = time_min,
+                                    .compartment = std::move(compartment),
+                                    .interval_min = interval_min,
+                                    .count = count});
+          },
+          py::arg("dose_mg"), py::arg("time_min") = 0.0, py::kw_only(),
+          py::arg("compartment") = "", py::arg("interval_min") = 0.0, py::arg("count") = 1,
+          py::return_value_policy::reference_internal,
+          R"doc(IV bolus of dose_mg (mg) at time_min (min).
+
+Parameters
+----------
+dose_mg : float
+    Amount, mg (>= 0).
+time_min : float
+    Time, min (>= 0). A sample at this time sees the state just after the bolus.
+compartment : str
+    Receiving compartment ('' = the plasma compartment).
+interval_min, count : float, int
+    Repeat count times, interval_min (min) apart.
+
+Returns
+-------
+Regimen
+    This regimen.
+)doc")
+      .def(
+          "infusion",
+          [](Regimen& self, std::optional<double> dose_mg, std::optional<double> rate_mg_per_min,
+             double start_min, double duration_min, std::string compartment, double interval_min,
+             int count) -> Regimen& {
+            return self.infusion(Infusion{.dose_mg = dose_mg,
+                                          .rate_mg_per_min = rate_mg_per_min,
+                                          .start_min = start_min,
+                                          .duration_min = duration_min,
+                                          .compartment = std::move(compartment),
+                                          .interval_min = interval_min,
+                                          .count = count});
+          },
+          py::kw_only(), py::arg("dose_mg") = py::none(), py::arg("rate_mg_per_min") = py::none(),
+          py::arg("start_min") = 0.0, py::arg("duration_min"), py::arg("compartment") = "",
+          py::arg("interval_min") = 0.0, py::arg("count") = 1,
+          py::return_value_policy::reference_internal,
+          R"doc(IV zero-order infusion, given by its dose or by its rate.
+
+Parameters
+----------
+dose_mg : float, optional
+    Total amount, mg (exactly one of dose_mg and rate_mg_per_min).
+rate_mg_per_min : float, optional
+    Infusion rate, mg/min.
+start_min : float
+    Start time, min.
+duration_min : float
+    Duration, min (> 0).
+compartment : str
+    Receiving compartment ('' = the plasma compartment).
+interval_min, count : float, int
+    Repeat count times, interval_min (min) apart.
+
+Returns
+-------
+Regimen
+    This regimen.
+)doc")
+      .def(
+          "dose",
+          [](Regimen& self, const std::string& route, double dose_mg, double time_min,
+             int position, double interval_min, int count) -> Regimen& {
+            return self.dose(route, Dose{.dose_mg = dose_mg,
+                                         .time_min = time_min,
+                                         .position = position,
+                                         .interval_min = interval_min,
+                                         .count = count});
+          },
+          py::arg("route"), py::arg("dose_mg"), py::arg("time_min") = 0.0, py::kw_only(),
+          py::arg("position") = 1, py::arg("interval_min") = 0.0, py::arg("count") = 1,
+          py::return_value_policy::reference_internal,
+          R"doc(A dose by a named route of the model ("intranasal", ... or the built-in "iv").
+
+Parameters
+----------
+route : str
+    Route name; the model must define it when simulated (or it is "iv").
+dose_mg : float
+    Amount, mg (before bioavailability).
+time_min : float
+    Time, min.
+position : int
+    Place of the dose in its session (1 = first device), for fraction_by_position.
+interval_min, count : float, int
+    Repeat count times, interval_min (min) apart.
+
+Returns
+-------
+Regimen
+    This regimen.
+)doc")
+      .def(
+          "nasal_spray",
+          [](Regimen& self, double dose_mg, double start_min, double device_mg,
+             double interval_min, std::string route) -> Regimen& {
+            return self.nasal_spray(NasalSpray{.dose_mg = dose_mg,
+                                               .start_min = start_min,
+                                               .device_mg = device_mg,
+                                               .interval_min = interval_min,
+                                               .route = std::move(route)});
+          },
+          py::arg("dose_mg"), py::arg("start_min") = 0.0, py::kw_only(),
+          py::arg("device_mg") = 28.0, py::arg("interval_min") = 5.0,
+          py::arg("route") = "intranasal", py::return_value_policy::reference_internal,
+          R"doc(A nasal-spray session: dose_mg given as dose_mg / device_mg devices, interval_min apart.
+
+An esketamine device delivers 28 mg (two sprays); 56 mg = 2 devices at 0 and 5 min, 84 mg = 3.
+Device k is a dose by ``route`` at position k.
+
+Parameters
+----------
+dose_mg : float
+    Session dose, mg (a whole number of devices).
+start_min : float
+    First device, min.
+device_mg : float
+    Dose per device, mg.
+interval_min : float
+    Time between devices, min.
+route : str
+    Route name in the model.
+
+Returns
+-------
+Regimen
+    This regimen.
+)doc")
+      .def_property_readonly("records", [](const Regimen& r) { return std::vector<DoseRecord>(r.records()); },
+                             "The expanded doses, in the order given (a list of DoseRecord).")
+      .def_property_readonly("total_dose_mg", &Regimen::total_dose_mg,
+                             "Sum of all doses as given (before bioavailability), mg.")
+      .def("__len__", [](const Regimen& r) { return r.records().size(); }, "Number of doses.")
+      .def("copy", [](const Regimen& self) { return Regimen(self); }, "An independent copy.")
+      .def("__copy__", [](const Regimen& self) { return Regimen(self); })
+      .def("__deepcopy__", [](const Regimen& self, py::dict) { return Regimen(self); },
+           py::arg("memo"))
+      .def("__repr__", &regimen_repr);
+}
+
+}  // namespace ketasim::python
