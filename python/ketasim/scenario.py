@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from ._core import Absorption, Model, Regimen, Result, mg_per_kg, simulate
+from ._core import Absorption, Model, Regimen, Result, SolverError, mg_per_kg, simulate
 
 __all__ = ["Scenario", "ScenarioError", "load", "from_dict", "MAX_TIMES"]
 
@@ -98,6 +98,8 @@ class Scenario:
                             rtol=self.rtol, atol=self.atol, max_steps=self.max_steps)
         except ValueError as exc:
             raise _rekey(self.source, "", exc) from None
+        except SolverError as exc:
+            raise ScenarioError(f"{self.source}: {exc}") from None
 
 
 class _Reader:

@@ -1,0 +1,341 @@
+"""The command line end to end: scenario in, CSV out with values checked against SciPy; compare's
+table, figure and CSV; --help everywhere; malformed scenarios give one line naming the key and
+the value, a non-zero exit and no traceback."""
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reference as ref
+from ketasim import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "examples" / "scenarios"
+
+
+def ketasim(*args, cwd=None):
+    """Runs `python -m ketasim ARGS` in a fresh interpreter."""
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "ketasim", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], np.array(rows[1:], dtype=float)
+
+
+def test_console_script_is_installed():
+    candidates = [Path(sysconfig.get_path("scripts")) / "ketasim",
+                  Path(sysconfig.get_path("scripts", f"{os.name}_user")) / "ketasim",
+                  Path(sys.executable).parent / "ketasim"]
+    script = next((p for p in candidates if p.exists()), None)
+    assert script is not None, f"no ketasim script in {candidates}"
+    out = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("ketasim ")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["simulate", "--help"], ["compare", "--help"]])
+def test_help_everywhere(args):
+    out = ketasim(*args)
+    assert out.returncode == 0
+    assert out.stdout.startswith("usage: ketasim")
+    assert out.stderr == ""
+
+
+def test_no_command_is_a_usage_error():
+    out = ketasim()
+    assert out.returncode == 2 and "usage: ketasim" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_simulate_scenario_to_csv_matches_scipy(tmp_path):
+    out_csv = tmp_path / "out.csv"
+    out = ketasim("simulate", str(SCENARIOS / "domino_iv_infusion.json"), "-o", str(out_csv))
+    assert out.returncode == 0, out.stderr
+    assert str(out_csv) in out.stdout and "Ce onset" in out.stdout
+    header, data = read_csv(out_csv)
+    assert header == ["time_min", "cp_ng_ml", "ce_ng_ml", "central_mg", "peripheral1_mg",
+                      "peripheral2_mg"]
+    t = np.arange(0.0, 241.0)
+    np.testing.assert_array_equal(data[:, 0], t)
+    # Domino 1984 (70 kg) with the file's ke0, 0.5 mg/kg = 35 mg over 40 min: the SciPy reference.
+    m = ref.domino(70.0, ke0=1.80821)
+    states = ref.exact(m, ref.RefDoses().infusion(0.0, 40.0, "central", 35.0), t)
+    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(data[:, 2], ref.ce_ng_ml(m, states), rtol=1e-9, atol=1e-12)
+    ix = m.layout()
+    np.testing.assert_allclose(data[:, 3:], states[:, [ix["central"], ix["p1"], ix["p2"]]],
+                               rtol=1e-10, atol=1e-13)
+
+
+def test_simulate_to_stdout_with_route_scenario(tmp_path):
+    out = ketasim("simulate", str(SCENARIOS / "iv_plus_intranasal.json"))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[0] == ["time_min", "cp_ng_ml", "ce_ng_ml", "central_mg", "peripheral1_mg",
+                       "peripheral2_mg", "intranasal.depot_mg"]
+    data = np.array(rows[1:], dtype=float)
+    m = ref.RefModel(cl=1.2, v1=15.0, q2=2.0, v2=40.0, q3=0.6, v3=150.0, ke0=0.2, ka=0.05, f=0.45)
+    d = ref.RefDoses().infusion(0.0, 40.0, "central", 35.0)
+    d.depot_dose(m, 0.0, 28.0).depot_dose(m, 5.0, 28.0)
+    states = ref.exact(m, d, data[:, 0])
+    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-10, atol=1e-12)
+    assert "onset metrics" in out.stderr  # the summary goes to stderr when CSV goes to stdout
+
+
+def test_simulate_ode_scenario_with_plot(tmp_path):
+    png = tmp_path / "fig.png"
+    out_csv = tmp_path / "split.csv"
+    out = ketasim("simulate", str(SCENARIOS / "split_absorption_ode.json"), "-o", str(out_csv),
+                  "--plot", str(png))
+    assert out.returncode == 0, out.stderr
+    assert png.stat().st_size > 20_000
+    header, data = read_csv(out_csv)
+    assert header[-2:] == ["intranasal.nasal.depot_mg", "intranasal.swallowed.depot_mg"]
+    # Device k (k = 1, 2, 3 at 0, 5, 10 min): nasal fraction 0.8/0.7/0.6 x F 0.5, lag 1 min;
+    # swallowed 0.2/0.3/0.4 x F 0.2, no lag. Superpose the two single-path references.
+    nasal = ref.RefModel(cl=1.2, v1=15.0, q2=2.0, v2=40.0, ke0=0.5, ka=0.08, f=0.5, tlag=1.0)
+    gut = ref.RefModel(cl=1.2, v1=15.0, q2=2.0, v2=40.0, ke0=0.5, ka=0.02, f=0.2)
+    dn, dg = ref.RefDoses(), ref.RefDoses()
+    for k, (fn, fg) in enumerate([(0.8, 0.2), (0.7, 0.3), (0.6, 0.4)]):
+        dn.depot_dose(nasal, 5.0 * k, 28.0 * fn)
+        dg.depot_dose(gut, 5.0 * k, 28.0 * fg)
+    t = data[:, 0]
+    cp = ref.cp_ng_ml(nasal, ref.exact(nasal, dn, t)) + ref.cp_ng_ml(gut, ref.exact(gut, dg, t))
+    np.testing.assert_allclose(data[:, 1], cp, rtol=1e-7, atol=1e-8)  # ODE at rtol 1e-10
+
+
+def test_compare_writes_table_figure_and_csv(tmp_path):
+    out = ketasim("compare", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    for needle in ["70 kg", "IV 0.5 mg/kg over 40 min", "intranasal 50 mg", "Cmax", "Tmax",
+                   "Ce onset", "time above", "ng/mL", "Domino 1984", "Sleigh 2019",
+                   "Yanagihara 2003", "Malinovsky 1996"]:
+        assert needle in text
+    png = tmp_path / "ketasim_compare.png"
+    csv_path = tmp_path / "ketasim_compare.csv"
+    assert f"figure: {png}" in text and f"table:  {csv_path}" in text
+    assert png.stat().st_size > 20_000
+    header, data = read_csv(csv_path)
+    assert header == ["time_min", "iv_cp_ng_ml", "iv_ce_ng_ml", "intranasal_cp_ng_ml",
+                      "intranasal_ce_ng_ml"]
+    t = np.arange(0.0, 241.0)
+    np.testing.assert_array_equal(data[:, 0], t)
+    m = ref.domino(70.0)
+    states = ref.exact(m, ref.RefDoses().infusion(0.0, 40.0, "central", 35.0), t)
+    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(data[:, 2], ref.ce_ng_ml(m, states), rtol=1e-10, atol=1e-12)
+    # The nasal ka printed is chosen for Tmax = 20 min: check that Tmax on the reference.
+    ka = float(re.search(r"nasal ka ([0-9.]+) /min", text).group(1))
+    nm = ref.domino(70.0, ka=ka, f=0.45)
+    fine = np.arange(15.0, 25.0, 0.01)
+    cp = ref.cp_ng_ml(nm, ref.exact(nm, ref.RefDoses().depot_dose(nm, 0.0, 50.0), fine))
+    assert fine[np.argmax(cp)] == pytest.approx(20.0, abs=0.1)  # ka printed to 4 digits
+    # Table row for IV: onset where the reference Ce crosses 100 ng/mL (between samples).
+    row = next(line for line in text.splitlines() if line.startswith("IV 0.5 mg/kg"))
+    cells = row.split()[6:]  # Cmax, Tmax, Ce max, Ce onset, Ce offset, time above
+    cmax = ref.cp_at(m, ref.RefDoses().infusion(0.0, 40.0, "central", 35.0), 40.0)
+    assert float(cells[0]) == pytest.approx(cmax, abs=0.051)  # printed to 0.1
+    assert float(cells[1]) == pytest.approx(40.0, abs=0.051)  # the end of the infusion
+    ce = ref.ce_ng_ml(m, states)
+    first = int(np.argmax(ce >= 100.0))
+    assert t[first - 1] - 0.05 <= float(cells[3]) <= t[first] + 0.05
+    assert "never" in next(line for line in text.splitlines()
+                           if line.startswith("intranasal 50 mg"))
+
+
+def test_compare_options_change_weight_doses_threshold_and_paths(tmp_path):
+    out = ketasim("compare", "--weight-kg", "80", "--iv-mg-per-kg", "0.25", "--iv-duration-min",
+                  "20", "--nasal-mg", "56", "--nasal-doses", "2", "--nasal-interval-min", "5",
+                  "--threshold-ng-ml", "50", "--end-min", "120", "--step-min", "0.5",
+                  "--png", "a/../fig.png", "--csv", "curves.csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "80 kg" in out.stdout and "IV 0.25 mg/kg over 20 min" in out.stdout
+    assert "intranasal 2 x 28 mg, 5 min apart" in out.stdout and "50 ng/mL" in out.stdout
+    header, data = read_csv(tmp_path / "curves.csv")
+    assert data[-1, 0] == 120.0 and data[1, 0] == 0.5
+    m = ref.domino(80.0)
+    states = ref.exact(m, ref.RefDoses().infusion(0.0, 20.0, "central", 20.0), data[:, 0])
+    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-10, atol=1e-12)
+
+
+def test_compare_without_plot_and_per_kg_nasal(tmp_path):
+    out = ketasim("compare", "--no-plot", "--nasal-mg-per-kg", "1", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "intranasal 70 mg" in out.stdout and "figure:" not in out.stdout
+    assert not (tmp_path / "ketasim_compare.png").exists()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["compare", "--weight-kg", "-70"], "--weight-kg must be > 0 kg, got -70"),
+    (["compare", "--weight-kg", "heavy"], "--weight-kg must be a number"),
+    (["compare", "--nasal-f", "1.5"], "--nasal-f must be in (0, 1], got 1.5"),
+    (["compare", "--nasal-doses", "0"], "--nasal-doses must be in [1, 1000], got 0"),
+    (["compare", "--nasal-mg", "50", "--nasal-mg-per-kg", "1"], "not allowed with argument"),
+    (["compare", "--step-min", "500"], "--step-min must be <= --end-min"),
+    (["simulate"], "the following arguments are required: SCENARIO.json"),
+])
+def test_bad_options_are_usage_errors(args, needle, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_compare_impossible_tmax_is_one_line(tmp_path, capsys):
+    assert cli.main(["compare", "--nasal-tmax-min", "0.01", "--no-plot",
+                     "--csv", str(tmp_path / "x.csv")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("ketasim compare: error: ka_for_tmax: tmax_min must be between")
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys):
+    target = tmp_path / "missing" / "out.csv"
+    assert cli.main(["simulate", str(SCENARIOS / "domino_iv_infusion.json"), "-o",
+                     str(target)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"ketasim simulate: error: cannot write {target}: No such file or directory"
+
+
+BASE = json.loads((SCENARIOS / "iv_plus_intranasal.json").read_text())
+
+
+def variant(path, value):
+    """BASE with the value at a dotted path set (None deletes the key)."""
+    doc = json.loads(json.dumps(BASE))
+    keys = path.split(".")
+    node = doc
+    for k in keys[:-1]:
+        node = node[int(k)] if isinstance(node, list) else node[k]
+    last = int(keys[-1]) if isinstance(node, list) else keys[-1]
+    if value is None:
+        del node[last]
+    else:
+        node[last] = value
+    return json.dumps(doc)
+
+
+MALFORMED = [
+    ("invalid json", '{"model": {"cl": 1.2,, }', ["is not valid JSON", "line 1"]),
+    ("empty file", "", ["is not valid JSON"]),
+    ("top level list", "[1, 2]", ["scenario must be a JSON object", "[1, 2]"]),
+    ("unknown top key", variant("modle", {}), ["modle is not a known key", '"modle"']),
+    ("model missing", variant("model", None), ["model must be given"]),
+    ("cl negative", variant("model.cl", -1.2), ["model.cl must be > 0 L/min, got -1.2 L/min"]),
+    ("cl string", variant("model.cl", "abc"), ["model.cl must be a number, got \"abc\""]),
+    ("cl bool", variant("model.cl", True), ["model.cl must be a number, got true"]),
+    ("v1 missing", variant("model.v1", None), ["model.v1 must be given"]),
+    ("unknown model key", variant("model.clx", 3), ["model.clx is not a known key", '"clx"']),
+    ("ke0 zero", variant("model.ke0", 0), ["model.ke0 must be > 0 1/min, got 0"]),
+    ("v2 without q2", variant("model.q2", None), ["model.q2 must be > 0 L/min, got 0"]),
+    ("micro and cl", variant("model.micro", {"v1": 4.0, "k10": 0.4}),
+     ["model.cl must be absent when model.micro is given", "1.2"]),
+    ("route ka negative", variant("model.routes.intranasal.ka", -0.05),
+     ["model.routes.intranasal.ka must be >= 0 1/min", "-0.05"]),
+    ("route f above 1", variant("model.routes.intranasal.f", 1.5),
+     ["model.routes.intranasal.f must be in (0, 1], got 1.5"]),
+    ("route unknown key", variant("model.routes.intranasal.kaa", 1),
+     ["model.routes.intranasal.kaa is not a known key"]),
+    ("routes not object", variant("model.routes", [1]), ["model.routes must be a JSON object"]),
+    ("route path list empty", variant("model.routes.intranasal", []),
+     ["model.routes.intranasal must be an absorption path", "[]"]),
+    ("regimen not a list", variant("regimen", {"bolus": {}}), ["regimen must be a list"]),
+    ("regimen unknown kind", variant("regimen.0", {"infusio": {}}),
+     ["regimen[0] key must be one of [bolus, infusion, dose, nasal_spray], got \"infusio\""]),
+    ("regimen two kinds", variant("regimen.0", {"bolus": {}, "dose": {}}),
+     ["regimen[0] must be an object with one key"]),
+    ("duration zero", variant("regimen.0.infusion.duration_min", 0),
+     ["regimen[0].infusion.duration_min must be > 0 min, got 0 min"]),
+    ("duration missing", variant("regimen.0.infusion.duration_min", None),
+     ["regimen[0].infusion.duration_min must be given"]),
+    ("dose and rate", variant("regimen.0.infusion.rate_mg_per_min", 1.0),
+     ["regimen[0].infusion.dose_mg or rate_mg_per_min must be given (exactly one of them)"]),
+    ("unknown dose key", variant("regimen.0.infusion.dose", 1.0),
+     ["regimen[0].infusion.dose is not a known key"]),
+    ("spray not whole devices", variant("regimen.1.nasal_spray.dose_mg", 30),
+     ["regimen[1].nasal_spray.dose_mg must be a whole number of 28 mg devices, got 30 mg"]),
+    ("spray route missing in model", variant("regimen.1.nasal_spray.route", "nose"),
+     ["regimen[1].nasal_spray.route must be one of the model's routes [intranasal, iv]",
+      '"nose"']),
+    ("per kg without weight", variant("regimen.0.infusion",
+                                      {"dose_mg_per_kg": 0.5, "duration_min": 40}),
+     ["weight_kg must be given", "regimen[0].infusion.dose_mg_per_kg"]),
+    ("weight zero", variant("weight_kg", 0), ["weight_kg must be > 0 kg, got 0"]),
+    ("count fractional", variant("regimen.0.infusion.count", 2.5),
+     ["regimen[0].infusion.count must be a whole number, got 2.5"]),
+    ("count too large", variant("regimen.0.infusion.count", 10**12),
+     ["regimen[0].infusion.count must be a whole number below 2^31"]),
+    ("bolus compartment unknown", variant("regimen.0", {"bolus": {"dose_mg": 1,
+                                                                  "compartment": "brain"}}),
+     ["regimen[0].bolus.compartment must be one of the model's compartments", '"brain"']),
+    ("times unsorted", variant("times_min", [0, 5, 3]),
+     ["times_min[2] must be sorted (>= 5), got 3 min"]),
+    ("times empty", variant("times_min", []), ["times_min must be a non-empty list"]),
+    ("times string item", variant("times_min", [0, "x"]), ["times_min[1] must be a number"]),
+    ("step zero", variant("times_min.step", 0), ["times_min.step must be > 0 min, got 0"]),
+    ("stop before start", variant("times_min.start", 800),
+     ["times_min.stop must be >= times_min.start (800 min), got 720"]),
+    ("too many times", variant("times_min.step", 1e-9),
+     ["times_min.step must be large enough for at most 10000000 times"]),
+    ("method", variant("method", "rk4"), ["method must be one of [exact, ode, ode_stiff], got \"rk4\""]),
+    ("rtol", variant("rtol", 2) .replace('"exact"', '"ode"'), ["rtol must be in (0, 1), got 2"]),
+    ("threshold negative", variant("threshold_ng_ml", -5),
+     ["threshold_ng_ml must be > 0 ng/mL, got -5"]),
+    ("series", variant("series", "brain"), ["series must be one of [ce, cp], got \"brain\""]),
+    ("ce threshold without ke0", variant("model.ke0", None), ["model.ke0 must be given"]),
+    ("nan value", variant("model.cl", 1.0).replace('"cl": 1.0', '"cl": NaN'),
+     ["model.cl must be > 0 L/min, got nan"]),
+    ("solver step limit", variant("max_steps", 1).replace('"exact"', '"ode"'),
+     ["max_steps"]),
+]
+
+
+@pytest.mark.parametrize("name,text,needles", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_scenario_is_one_line_naming_key_and_value(name, text, needles, tmp_path,
+                                                             capsys):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    assert cli.main(["simulate", str(path), "-o", str(tmp_path / "out.csv")]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"ketasim simulate: error: {path}: ")
+    for needle in needles:
+        assert needle in err
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_missing_scenario_file_in_a_fresh_process(tmp_path):
+    out = ketasim("simulate", str(tmp_path / "nope.json"))
+    assert out.returncode == 1
+    assert out.stderr.strip() == (f"ketasim simulate: error: {tmp_path / 'nope.json'}: cannot be "
+                                  "read (No such file or directory)")
+
+
+def test_malformed_scenario_in_a_fresh_process_has_no_traceback(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(variant("regimen.0.infusion.duration_min", -5))
+    out = ketasim("simulate", str(path))
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert out.stderr.strip() == (f"ketasim simulate: error: {path}: regimen[0].infusion."
+                                  "duration_min must be > 0 min, got -5 min")
+
+
+def test_threshold_option_overrides_the_scenario(tmp_path, capsys):
+    assert cli.main(["simulate", str(SCENARIOS / "domino_iv_infusion.json"), "-o",
+                     str(tmp_path / "o.csv"), "--threshold-ng-ml", "200"]) == 0
+    assert "Ce threshold 200 ng/mL" in capsys.readouterr().out
