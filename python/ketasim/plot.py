@@ -196,7 +196,8 @@ def onset(
             ax.plot([x, x], [0.0, float(threshold_ng_ml)], color=color, lw=1.0, ls=":",
                     zorder=2)
             ax.plot([x], [float(threshold_ng_ml)], marker="o", ms=7, color=color,
-                    markeredgecolor="black", markeredgewidth=0.8, zorder=4, ls="none")
+                    markeredgecolor="black", markeredgewidth=0.8, zorder=4, ls="none",
+                    clip_on=False)
         band_handle = [h for h in ax.get_legend_handles_labels()[0]
                        if getattr(h, "get_label", lambda: "")() == band_label]
         onset_handle = plt.Line2D([], [], marker="o", ms=7, color="0.5", markeredgecolor="black",

@@ -150,7 +150,7 @@ Examples
 ...                   ks.Regimen().infusion(dose_mg=35, duration_min=40), np.arange(0, 121.0))
 >>> m = ks.onset(res, threshold_ng_ml=100)
 >>> round(m.t_onset_min, 2)
-3.62
+5.22
 )doc");
 
   m.def(
