@@ -42,16 +42,23 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
+# The Python package (pip install . through scikit-build-core, same CMakeLists.txt as the C++
+# build). deps has installed the build requirements, so pip builds without an isolated
+# environment and keeps its CMake build in build-python/ between runs.
 python: deps
-	@if [ -f pyproject.toml ]; then $(PYTHON) -m pip install --quiet . ; fi
+	$(PYTHON) -m pip install --quiet --no-build-isolation \
+	  --config-settings=build-dir=build-python/{wheel_tag} .
 
+# Python tests; test_cpp_parity.py compares with the C++ example built in $(BUILD).
 test-python: python
-	@if [ -d tests/python ]; then $(PYTHON) -m pytest tests/python; fi
+	KETASIM_CPP_BUILD=$(BUILD) $(PYTHON) -m pytest tests/python
 
 test: test-cpp test-asan test-python
 
-demo: build
-	$(BUILD)/examples/cpp/onset_compare
+# The main job: IV versus intranasal ketamine; prints the onset table and where the figure
+# and the CSV were written (the current folder).
+demo: python
+	$(PYTHON) -m ketasim compare
 
 bench: deps
 	cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DKETASIM_BUILD_BENCH=ON
