@@ -5,8 +5,10 @@
 #include <Eigen/Dense>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 
 #include "ketasim/detail/expm.hpp"
 #include "ketasim/detail/system.hpp"
@@ -17,9 +19,47 @@
 namespace ketasim {
 namespace detail {
 
+/// y = phi x (+ c): phi n x n column-major. A fixed-size kernel per state size up to 16 (unrolled
+/// and vectorised by Eigen), a plain loop beyond.
+using MatVecKernel = void (*)(const double* phi, const double* x, const double* c, double* y,
+                              Eigen::Index n);
+
+template <int N>
+void matvec_fixed(const double* phi, const double* x, const double* c, double* y, Eigen::Index) {
+  using Mat = Eigen::Matrix<double, N, N>;
+  using Vec = Eigen::Matrix<double, N, 1>;
+  Eigen::Map<Vec> out(y);
+  out.noalias() = Eigen::Map<const Mat>(phi) * Eigen::Map<const Vec>(x);
+  if (c != nullptr) out += Eigen::Map<const Vec>(c);
+}
+
+inline void matvec_dynamic(const double* phi, const double* x, const double* c, double* y,
+                           Eigen::Index n) {
+  for (Eigen::Index i = 0; i < n; ++i) y[i] = c != nullptr ? c[i] : 0.0;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double xj = x[j];
+    const double* col = phi + j * n;
+    for (Eigen::Index i = 0; i < n; ++i) y[i] += col[i] * xj;
+  }
+}
+
+template <int... N>
+MatVecKernel matvec_kernel_for(Eigen::Index n, std::integer_sequence<int, N...>) {
+  MatVecKernel k = matvec_dynamic;
+  ((n == N + 1 ? (k = matvec_fixed<N + 1>, 0) : 0), ...);
+  return k;
+}
+
+/// The fastest y = phi x (+ c) kernel for an n x n phi.
+inline MatVecKernel matvec_kernel(Eigen::Index n) {
+  return matvec_kernel_for(n, std::make_integer_sequence<int, 16>{});
+}
+
 /// x(t + dt) = Phi(dt) x(t) + Psi(dt) b with Phi = exp(A dt), Psi = int_0^dt exp(A s) ds, both
 /// read off exp([[A, I], [0, 0]] dt). Keeps the last few (dt, Phi, Psi) so that a uniform grid
-/// computes its propagator once; allocates only when the state size changes.
+/// computes its propagator once, and, for the input in force, c = Psi(dt) b once per step length,
+/// so that a step is one small matrix-vector product and a vector sum. Allocates only when the
+/// state size changes.
 class ExactPropagator {
  public:
   /// Sets the system matrix (invalidates the cache).
@@ -30,24 +70,57 @@ class ExactPropagator {
       aug_.setZero(2 * n, 2 * n);
       e_.resize(2 * n, 2 * n);
       tmp_.resize(n);
+      b_.setZero(n);
       expm_.resize(2 * n);
+      kernel_ = matvec_kernel(n);
       for (auto& c : cache_) {
         c.phi.resize(n, n);
         c.psi.resize(n, n);
+        c.c.resize(n);
       }
     }
     a_ = a;
     for (auto& c : cache_) c.dt = -1.0;
     expm_count_ = 0;
+    b_.setZero();
+    b_zero_ = true;
+    ++input_;
+  }
+
+  /// Sets the input rates in force from now on (b_zero: all zero). Cheap when unchanged.
+  void set_input(const Eigen::VectorXd& b, bool b_zero) {
+    if (b_zero) {
+      b_zero_ = true;
+      return;
+    }
+    if (b_zero_ || b != b_) {
+      b_ = b;
+      ++input_;
+    }
+    b_zero_ = false;
+  }
+
+  /// Advances x by dt >= 0 under the input set by set_input.
+  void advance(Eigen::VectorXd& x, double dt) {
+    if (dt <= 0.0) return;
+    Entry& e = lookup(dt);
+    const double* c = nullptr;
+    if (!b_zero_) {
+      if (e.input != input_) {
+        e.c.noalias() = e.psi * b_;
+        e.input = input_;
+      }
+      c = e.c.data();
+    }
+    kernel_(e.phi.data(), x.data(), c, tmp_.data(), n_);
+    x.swap(tmp_);
   }
 
   /// Advances x by dt >= 0 under input rates b (b_zero: skip the input term).
   void step(Eigen::VectorXd& x, double dt, const Eigen::VectorXd& b, bool b_zero) {
     if (dt <= 0.0) return;
-    const Entry& e = lookup(dt);
-    tmp_.noalias() = e.phi * x;
-    if (!b_zero) tmp_.noalias() += e.psi * b;
-    x.swap(tmp_);
+    set_input(b, b_zero);
+    advance(x, dt);
   }
 
   /// Number of matrix exponentials computed since the last reset (for tests and benchmarks).
@@ -57,10 +130,12 @@ class ExactPropagator {
   struct Entry {
     double dt = -1.0;
     Eigen::MatrixXd phi, psi;
+    Eigen::VectorXd c;           ///< psi * b for the input numbered `input`
+    std::uint64_t input = 0;
   };
 
-  const Entry& lookup(double dt) {
-    for (const auto& c : cache_)
+  Entry& lookup(double dt) {
+    for (auto& c : cache_)
       if (std::abs(c.dt - dt) <= 1e-12 * dt) return c;
     Entry& c = cache_[next_];
     next_ = (next_ + 1) % cache_.size();
@@ -72,13 +147,17 @@ class ExactPropagator {
     c.phi = e_.topLeftCorner(n, n);
     c.psi = e_.topRightCorner(n, n);
     c.dt = dt;
+    c.input = 0;
     ++expm_count_;
     return c;
   }
 
   Eigen::Index n_ = -1;
   Eigen::MatrixXd a_, aug_, e_;
-  Eigen::VectorXd tmp_;
+  Eigen::VectorXd tmp_, b_;
+  MatVecKernel kernel_ = matvec_dynamic;
+  bool b_zero_ = true;
+  std::uint64_t input_ = 1;  ///< numbers the distinct inputs seen (0 marks "no c cached")
   std::array<Entry, 4> cache_;
   std::size_t next_ = 0;
   int expm_count_ = 0;
@@ -93,14 +172,14 @@ void solve_exact(const System& sys, std::span<const double> times, ExactPropagat
   b.setZero(sys.layout.size);
   auto seg = [&](Eigen::VectorXd& s, double t0, double t1, const Eigen::VectorXd& in,
                  std::size_t first, std::size_t last) {
-    const bool b_zero = in.isZero(0.0);
+    prop.set_input(in, in.isZero(0.0));
     double t = t0;
     for (std::size_t i = first; i < last; ++i) {
-      prop.step(s, times[i] - t, in, b_zero);
+      prop.advance(s, times[i] - t);
       t = times[i];
       record(i, s);
     }
-    prop.step(s, t1 - t, in, b_zero);
+    prop.advance(s, t1 - t);
   };
   walk(sys, times, x, 0.0, false, b, seg, record);
 }
