@@ -1,0 +1,39 @@
+"""The README's Python, scenario and error examples are the shipped files and real output."""
+
+import json
+import re
+from pathlib import Path
+
+from ketasim import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def block(lang, after):
+    start = README.index(after)
+    m = re.compile(r"```" + lang + r"\n(.*?)\n```", re.S).search(README, start)
+    assert m, f"no ```{lang} block after {after!r}"
+    return m.group(1)
+
+
+def test_python_block_is_taken_from_the_quickstart_example():
+    code = block("python", "## Python")
+    assert code in (ROOT / "examples" / "python" / "quickstart.py").read_text()
+
+
+def test_scenario_block_is_the_shipped_example_file():
+    text = block("json", "## Scenario files")
+    shipped = (ROOT / "examples" / "scenarios" / "iv_plus_intranasal.json").read_text()
+    assert text.strip() == shipped.strip()
+    json.loads(text)
+
+
+def test_error_line_is_what_the_command_prints(tmp_path, monkeypatch, capsys):
+    doc = json.loads((ROOT / "examples" / "scenarios" / "iv_plus_intranasal.json").read_text())
+    doc["regimen"][0]["infusion"]["duration_min"] = -5
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["simulate", "bad.json"]) == 1
+    shown = block("", "## Command line").strip()
+    assert capsys.readouterr().err.strip() == shown
