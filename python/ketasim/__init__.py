@@ -31,6 +31,7 @@ from ._core import (
     simulate,
 )
 from . import plot
+from . import models
 
 try:
     __version__ = version("ketasim")
@@ -51,6 +52,7 @@ __all__ = [
     "__version__",
     "auc_ng_min_ml",
     "mg_per_kg",
+    "models",
     "onset",
     "peak",
     "plot",

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   bind_regimen(m);
   bind_simulate(m);
   bind_onset(m);
+  bind_models(m);
 }

@@ -4,8 +4,9 @@
 //   auto m = ketasim::models::get("perezruixo2021", {{"age_yr", 45}});
 //   auto k = ketasim::models::get("kamp2020", {{"weight_kg", 70}}, {.ke0 = "sleigh2019"});
 //
-// A covariate outside the published range throws InvalidInput naming it, unless
-// BuildOptions::extrapolate (then out_of_range() lists what is extrapolated).
+// A covariate outside the model's validity range (the published one where the source gives it)
+// throws InvalidInput naming it, unless BuildOptions::extrapolate (then out_of_range() lists what
+// is extrapolated).
 #pragma once
 
 #include <string>
@@ -75,7 +76,7 @@ inline Model get(std::string_view key, const Covariates& covariates = {},
   return e.build(covariates, options);
 }
 
-/// Messages for the covariates outside their published range (empty when none is).
+/// Messages for the covariates outside their validity range (empty when none is).
 inline std::vector<std::string> out_of_range(std::string_view key, const Covariates& covariates) {
   return out_of_range(info(key), covariates);
 }

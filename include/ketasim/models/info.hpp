@@ -242,8 +242,9 @@ inline std::vector<std::string> out_of_range(const ModelInfo& info, const Covari
     }
     if (v < s.min || v > s.max)
       out.push_back(where + ": " + s.name + " = " + ketasim::detail::format_value(v) +
-                    (s.unit.empty() ? "" : " " + s.unit) + " is outside the published range " +
-                    detail::range_text(s) + " (" + s.range_source + "); extrapolating");
+                    (s.unit.empty() ? "" : " " + s.unit) +
+                    " is outside the model's validity range " + detail::range_text(s) + " (" +
+                    s.range_source + "); extrapolating");
   }
   return out;
 }
@@ -265,7 +266,7 @@ inline Covariates resolve(const ModelInfo& info, const Covariates& given, bool e
     const double v = it->second;
     if (!s.flag && !extrapolate)
       KETASIM_CHECK(v >= s.min && v <= s.max, where, s.name,
-                    detail::range_text(s) + ", the published range (" + s.range_source +
+                    detail::range_text(s) + ", the model's validity range (" + s.range_source +
                         "; extrapolate=true to go beyond)",
                     v, s.unit);
     out[s.name] = v;

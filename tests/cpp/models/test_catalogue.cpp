@@ -88,7 +88,7 @@ TEST_CASE("catalogue: an unknown key is an error listing the keys", "[models][er
   CHECK_THROWS_WITH(models::info("kamp"), Contains("key must be one of [perezruixo2021, kamp2020"));
 }
 
-TEST_CASE("catalogue: covariates are checked against the published range", "[models][errors]") {
+TEST_CASE("catalogue: covariates are checked against the validity range", "[models][errors]") {
   SECTION("missing required covariate") {
     CHECK_THROWS_WITH(models::get("kamp2020"),
                       Contains("kamp2020: weight_kg must be given") && Contains("got \"missing\""));
@@ -103,7 +103,7 @@ TEST_CASE("catalogue: covariates are checked against the published range", "[mod
         Contains("hornik2018: weight_kg must be in [2.4, 176.1] kg") && Contains("got 200 kg"));
     const auto msgs = models::out_of_range("hornik2018", {{"weight_kg", 200.0}});
     REQUIRE(msgs.size() == 1);
-    CHECK_THAT(msgs[0], Contains("weight_kg = 200 kg is outside the published range"));
+    CHECK_THAT(msgs[0], Contains("weight_kg = 200 kg is outside the model's validity range"));
     CHECK_NOTHROW(models::get("hornik2018", {{"weight_kg", 200.0}}, {.extrapolate = true}));
     CHECK(models::out_of_range("hornik2018", {{"weight_kg", 20.0}}).empty());
   }

@@ -1,0 +1,168 @@
+"""The catalogue of published ketamine models: ``ks.models.list()``, ``info(key)``, ``get(key, ...)``.
+
+Each model reproduces numbers its source publishes (``reproductions(key)``; docs/models.md shows
+them all). Covariates are keyword arguments named with their unit (``weight_kg``, ``age_yr``) or
+0/1 flags (``asian``, ``japanese``); a value outside the range the model was fitted over raises
+``ValueError`` naming it, unless ``extrapolate=True``, which warns instead.
+
+No model here has a ke0 fitted in its own paper, and ketasim invents none: ``get`` builds a model
+without an effect site unless you pass ``ke0_per_min`` or a named literature value
+(``ke0="sleigh2019"``: EEG slow-wave equilibration half-time 23 s after an IV bolus of racemic
+ketamine, fitted with another PK model).
+
+>>> import numpy as np, ketasim as ks
+>>> ks.models.list()[:2]
+['perezruixo2021', 'kamp2020']
+>>> m = ks.models.get("perezruixo2021", age_yr=45)
+>>> r = ks.Regimen().nasal_spray(dose_mg=56, start_min=0, device_mg=28, interval_min=5)
+>>> res = ks.simulate(m, r, np.arange(0.0, 241.0))
+>>> round(float(res.cp_ng_ml.max()), 1)
+72.6
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+import warnings
+from typing import Any, Dict, List, Optional
+
+from . import _core
+
+__all__ = ["list", "info", "get", "out_of_range", "reproductions", "literature_ke0", "presets"]
+
+
+def list() -> builtins.list:  # noqa: A001 - the catalogue's verb, as the issue names it
+    """Keys of the catalogue's models, in catalogue order.
+
+    Returns
+    -------
+    list of str
+        e.g. ``['perezruixo2021', 'kamp2020', 'domino1984', ...]``.
+    """
+    return _core.models_keys()
+
+
+def info(key: str) -> Dict[str, Any]:
+    """Everything the catalogue says about one model.
+
+    Parameters
+    ----------
+    key : str
+        A key from :func:`list`.
+
+    Returns
+    -------
+    dict
+        ``citation``, ``doi``, ``pmid`` (None when none could be verified), ``drug``,
+        ``analyte`` (what Cp is), ``metabolites``, ``routes``, ``population``, ``sampling``,
+        ``covariates`` (name -> unit, description, min, max, default, flag, range_source),
+        ``ke0`` (kind: "fitted", "back-computed from an assumed time to peak effect" or "none";
+        ke0_per_min; text), ``parameters`` (each as published beside ketasim's value and unit),
+        ``verification``, ``notes``, ``published_model`` (False for a composite).
+
+    Raises
+    ------
+    ValueError
+        For an unknown key (the message lists the keys).
+    """
+    return _core.models_info(key)
+
+
+def _covariates(key: str, values: Dict[str, Any]) -> Dict[str, float]:
+    out: Dict[str, float] = {}
+    for name, v in values.items():
+        if isinstance(v, bool):
+            out[name] = 1.0 if v else 0.0
+        elif isinstance(v, numbers.Real):
+            out[name] = float(v)
+        else:
+            raise ValueError(f"{key}: {name} must be a number, got {v!r}")
+    return out
+
+
+def out_of_range(key: str, **covariates: Any) -> builtins.list:
+    """Messages for the covariates outside the range the model was fitted over ([] if none)."""
+    return _core.models_out_of_range(key, _covariates(key, covariates))
+
+
+def get(
+    key: str,
+    *,
+    extrapolate: bool = False,
+    ke0: Optional[str] = None,
+    ke0_per_min: Optional[float] = None,
+    preset: Optional[str] = None,
+    **covariates: Any,
+) -> _core.Model:
+    """Builds a catalogue model for one subject (typical values), ready for ``ks.simulate``.
+
+    Parameters
+    ----------
+    key : str
+        A key from :func:`list`.
+    extrapolate : bool, default False
+        Accept covariates outside the published range; each one then raises a ``UserWarning``.
+    ke0 : str, optional
+        A named literature ke0 (see :func:`literature_ke0`), e.g. ``"sleigh2019"``.
+    ke0_per_min : float, optional
+        Your own effect-site rate constant, 1/min. At most one of ``ke0``, ``ke0_per_min``.
+    preset : str, optional
+        For ``intranasal_racemic`` only: ``"pharmacotherapy2022"`` or ``"yanagihara2003"``
+        (see :func:`presets`), instead of ``f`` and ``ka_per_min``.
+    **covariates
+        The model's covariates by name: ``weight_kg`` for weight-scaled models; ``age_yr``,
+        ``asian``, ``japanese`` for perezruixo2021; ``weight_kg``, ``f``, ``ka_per_min`` for
+        intranasal_racemic. ``info(key)["covariates"]`` lists them with ranges and defaults.
+
+    Returns
+    -------
+    ketasim.Model
+
+    Raises
+    ------
+    ValueError
+        Unknown key or covariate, a missing required covariate, a covariate outside its
+        published range (without ``extrapolate``), a bad ke0.
+
+    Examples
+    --------
+    >>> import ketasim as ks
+    >>> m = ks.models.get("kamp2020", weight_kg=70, ke0="sleigh2019")
+    >>> round(m.parameter("ke0"), 3)
+    1.808
+    """
+    values = _covariates(key, covariates)
+    if extrapolate:
+        for message in _core.models_out_of_range(key, values):
+            warnings.warn(message, UserWarning, stacklevel=2)
+    if ke0_per_min is not None and (isinstance(ke0_per_min, bool) or not math.isfinite(float(ke0_per_min))):
+        raise ValueError(f"{key}: ke0_per_min must be a finite number, got {ke0_per_min!r}")
+    return _core.models_get(key, values, extrapolate=extrapolate, ke0=ke0,
+                            ke0_per_min=None if ke0_per_min is None else float(ke0_per_min),
+                            preset=preset)
+
+
+def reproductions(key: str) -> builtins.list:
+    """The published numbers ``key`` reproduces, computed now.
+
+    Returns
+    -------
+    list of dict
+        Each with ``quantity``, ``regimen``, ``unit``, ``published`` (as printed),
+        ``published_value``, ``ketasim``, ``difference_rel``, ``low``/``high`` (the acceptance
+        interval), ``tolerance``, ``source``, ``claimed`` (False for a documented gap or a
+        context row), ``within`` and ``note``.
+    """
+    return _core.models_reproductions(key)
+
+
+def literature_ke0() -> builtins.list:
+    """Named literature ke0 values (``key``, ``t_half_s``, ``ke0_per_min``, source, caveat)."""
+    return _core.models_literature_ke0()
+
+
+def presets() -> builtins.list:
+    """Presets of the intranasal racemic composite: F, back-computed ka, Tmax, sources."""
+    return _core.models_nasal_presets()

@@ -1,0 +1,179 @@
+// Binds the catalogue of published models (ketasim/models/catalogue.hpp) as plain functions that
+// return Python dicts and lists; python/ketasim/models.py wraps them as ks.models.list / info /
+// get / reproductions.
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "ketasim/models/catalogue.hpp"
+
+namespace ketasim::python {
+namespace {
+
+py::object opt(const std::optional<double>& v) {
+  return v ? py::object(py::float_(*v)) : py::object(py::none());
+}
+
+py::object str_or_none(const std::string& s) {
+  return s.empty() ? py::object(py::none()) : py::object(py::str(s));
+}
+
+py::dict covariate_dict(const models::CovariateSpec& c) {
+  py::dict d;
+  d["unit"] = c.unit;
+  d["description"] = c.description;
+  d["min"] = c.min;
+  d["max"] = c.max;
+  d["default"] = opt(c.default_value);
+  d["flag"] = c.flag;
+  d["range_source"] = c.range_source;
+  return d;
+}
+
+py::dict info_dict(const models::ModelInfo& i) {
+  py::dict d;
+  d["key"] = i.key;
+  d["title"] = i.title;
+  d["citation"] = i.citation;
+  d["doi"] = str_or_none(i.doi);
+  d["pmid"] = str_or_none(i.pmid);
+  d["drug"] = i.drug;
+  d["analyte"] = i.analyte;
+  d["metabolites"] = i.metabolites;
+  d["routes"] = i.routes;
+  d["population"] = i.population;
+  d["sampling"] = i.sampling;
+  py::dict cov;
+  for (const auto& c : i.covariates) cov[py::str(c.name)] = covariate_dict(c);
+  d["covariates"] = cov;
+  py::dict ke0;
+  ke0["kind"] = std::string(models::to_string(i.ke0.kind));
+  ke0["ke0_per_min"] = opt(i.ke0.ke0_per_min);
+  ke0["text"] = i.ke0.text;
+  d["ke0"] = ke0;
+  py::list params;
+  for (const auto& p : i.parameters) {
+    py::dict q;
+    q["name"] = p.name;
+    q["published"] = p.published;
+    q["published_unit"] = p.published_unit;
+    q["ketasim_name"] = str_or_none(p.ketasim_name);
+    q["value"] = p.value;
+    q["unit"] = p.unit;
+    q["note"] = p.note;
+    params.append(q);
+  }
+  d["parameters"] = params;
+  d["verification"] = i.verification;
+  d["notes"] = i.notes;
+  d["published_model"] = i.published_model;
+  return d;
+}
+
+py::dict reproduction_dict(const models::Reproduction& r) {
+  py::dict d;
+  d["quantity"] = r.quantity;
+  d["regimen"] = r.regimen;
+  d["unit"] = r.unit;
+  d["published"] = r.published;
+  d["published_value"] = opt(r.published_value);
+  d["low"] = r.low;
+  d["high"] = r.high;
+  d["tolerance"] = r.tolerance;
+  d["source"] = r.source;
+  d["ketasim"] = r.ketasim;
+  d["difference_rel"] = opt(r.difference_rel());
+  d["claimed"] = r.claimed;
+  d["within"] = r.within();
+  d["note"] = r.note;
+  return d;
+}
+
+}  // namespace
+
+void bind_models(py::module_& m) {
+  m.def("models_keys", &models::keys, "Keys of the catalogue's models, in catalogue order.");
+
+  m.def(
+      "models_info", [](const std::string& key) { return info_dict(models::info(key)); },
+      py::arg("key"),
+      "Metadata of one catalogue model as a dict (citation, doi, pmid, drug, analyte, routes, "
+      "population, covariates with ranges, ke0 source, parameters as published).");
+
+  m.def(
+      "models_get",
+      [](const std::string& key, const models::Covariates& covariates, bool extrapolate,
+         std::optional<std::string> ke0, std::optional<double> ke0_per_min,
+         std::optional<std::string> preset) {
+        models::BuildOptions o;
+        o.extrapolate = extrapolate;
+        o.ke0_per_min = ke0_per_min;
+        if (ke0) o.ke0 = *ke0;
+        if (preset) o.preset = *preset;
+        return models::get(key, covariates, o);
+      },
+      py::arg("key"), py::arg("covariates"), py::arg("extrapolate") = false,
+      py::arg("ke0") = py::none(), py::arg("ke0_per_min") = py::none(),
+      py::arg("preset") = py::none(),
+      "Builds a catalogue model (typical values) from covariates by name.");
+
+  m.def(
+      "models_out_of_range",
+      [](const std::string& key, const models::Covariates& covariates) {
+        return models::out_of_range(key, covariates);
+      },
+      py::arg("key"), py::arg("covariates"),
+      "Messages for covariates outside the published range (empty list when none is).");
+
+  m.def(
+      "models_reproductions",
+      [](const std::string& key) {
+        py::list out;
+        for (const auto& r : models::reproductions(key)) out.append(reproduction_dict(r));
+        return out;
+      },
+      py::arg("key"),
+      "The published numbers a model reproduces, each a dict with the published value, "
+      "ketasim's value, the difference and the source (runs the simulations).");
+
+  m.def(
+      "models_literature_ke0",
+      [] {
+        py::list out;
+        for (const auto& k : models::literature_ke0s()) {
+          py::dict d;
+          d["key"] = k.key;
+          d["t_half_s"] = k.t_half_s;
+          d["ke0_per_min"] = k.ke0_per_min;
+          d["endpoint"] = k.endpoint;
+          d["citation"] = k.citation;
+          d["caveat"] = k.caveat;
+          out.append(d);
+        }
+        return out;
+      },
+      "Named literature ke0 values (Sleigh 2019) with their caveats.");
+
+  m.def(
+      "models_nasal_presets",
+      [] {
+        py::list out;
+        for (const auto& p : models::nasal_presets()) {
+          py::dict d;
+          d["key"] = p.key;
+          d["f"] = p.absorption.f;
+          d["ka_per_min"] = p.absorption.ka_per_min;
+          d["tmax_min"] = p.tmax_min;
+          d["source"] = p.source;
+          out.append(d);
+        }
+        return out;
+      },
+      "Presets of the intranasal racemic composite (F and back-computed ka) with sources.");
+}
+
+}  // namespace ketasim::python
