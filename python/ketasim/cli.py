@@ -13,7 +13,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple, cast
 
 import numpy as np
 
@@ -87,7 +87,7 @@ class CompareModels:
 
 #: Domino 1984 micro constants (1/min) as shipped by opentiva and stanpumpR (4-digit values).
 _DOMINO_V1_L_PER_KG = 0.063
-_DOMINO_MICRO = {"k10": 0.4381, "k12": 0.5921, "k21": 0.2470, "k13": 0.5900, "k31": 0.0146}
+_DOMINO_MICRO: Dict[str, Any] = {"k10": 0.4381, "k12": 0.5921, "k21": 0.2470, "k13": 0.5900, "k31": 0.0146}
 #: Sleigh 2019 EEG slow-wave equilibration half-time, s.
 _SLEIGH_T_HALF_KE0_S = 23.0
 #: Yanagihara 2003 intranasal bioavailability of racemic ketamine.
@@ -287,7 +287,7 @@ def _run_simulate(args: argparse.Namespace, out: TextIO) -> int:
         _write(path, lambda f: _table.write_csv(table, f))
         print(f"table: {path} ({len(res)} rows: {', '.join(table)})", file=info)
     if sc.threshold_ng_ml is not None:
-        m = onset(res, sc.threshold_ng_ml, sc.series)
+        m = onset(res, sc.threshold_ng_ml, cast(Any, sc.series))
         print(f"onset metrics, {'Ce' if sc.series == 'ce' else 'Cp'} threshold "
               f"{sc.threshold_ng_ml:g} ng/mL:", file=info)
         print(onset_table([(sc.label, m)]), file=info)
@@ -427,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 

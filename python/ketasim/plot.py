@@ -7,7 +7,7 @@ function. matplotlib is imported only when a figure is drawn.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -157,12 +157,12 @@ def onset(
         t = res.time_min / scale
         m = None
         if threshold_ng_ml is not None and (series == "cp" or res.has_effect_site):
-            m = onset_metrics(res, float(threshold_ng_ml), series)
+            m = onset_metrics(res, float(threshold_ng_ml), cast(Any, series))
         metrics[label] = m
         legend_label = label
         if m is not None and m.t_onset_min is None:
             legend_label += (f"  ({'Ce' if series == 'ce' else 'Cp'} never reaches "
-                             f"{float(threshold_ng_ml):g} ng/mL)")
+                             f"{m.threshold_ng_ml:g} ng/mL)")
         elif m is not None:
             legend_label += f"  (onset {m.t_onset_min:.1f} min)"
         (line,) = axes["cp"].plot(t, res.cp_ng_ml, color=color, lw=1.8, label=legend_label)

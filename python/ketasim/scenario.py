@@ -11,7 +11,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union, cast
 
 import numpy as np
 
@@ -94,7 +94,7 @@ class Scenario:
     def simulate(self) -> Result:
         """Runs the scenario; C++ errors come back as ScenarioError naming the key."""
         try:
-            return simulate(self.model, self.regimen, self.times_min, self.method,
+            return simulate(self.model, self.regimen, self.times_min, cast(Any, self.method),
                             rtol=self.rtol, atol=self.atol, max_steps=self.max_steps)
         except ValueError as exc:
             raise _rekey(self.source, "", exc) from None
@@ -204,13 +204,13 @@ def _model(rd: _Reader, value: Any) -> Model:
         for key in ("v1", "k10"):
             if key not in micro:
                 raise rd.missing(f"model.micro.{key}", "1/min" if key == "k10" else "L")
-        k = {key: rd.number(micro[key], f"model.micro.{key}") for key in micro}
+        k: Dict[str, Any] = {key: rd.number(micro[key], f"model.micro.{key}") for key in micro}
         model = _build(rd.source, "model.micro", lambda: Model.from_micro(ke0=ke0, **k))
     else:
         for key, unit in (("cl", "clearance, L/min"), ("v1", "central volume, L")):
             if key not in spec:
                 raise rd.missing(f"model.{key}", unit)
-        p = {key: rd.number(spec[key], f"model.{key}") for key in clearance_keys}
+        p: Dict[str, Any] = {key: rd.number(spec[key], f"model.{key}") for key in clearance_keys}
         model = _build(rd.source, "model", lambda: Model(ke0=ke0, **p))
     routes = spec.get("routes", {})
     if not isinstance(routes, dict):
