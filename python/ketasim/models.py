@@ -30,7 +30,10 @@ from typing import Any, Dict, List, Optional
 
 from . import _core
 
-__all__ = ["list", "info", "get", "out_of_range", "reproductions", "literature_ke0", "presets"]
+__all__ = [
+    "list", "info", "get", "out_of_range", "reproductions", "literature_ke0", "presets",
+    "format_table", "describe",
+]
 
 
 def list() -> builtins.list:  # noqa: A001 - the catalogue's verb, as the issue names it
@@ -166,3 +169,88 @@ def literature_ke0() -> builtins.list:
 def presets() -> builtins.list:
     """Presets of the intranasal racemic composite: F, back-computed ka, Tmax, sources."""
     return _core.models_nasal_presets()
+
+
+# ------------------------------------------------------------------------------------------------
+# Text for the command line (``ketasim models`` and ``ketasim models KEY``)
+# ------------------------------------------------------------------------------------------------
+
+def _columns(head: builtins.list, rows: builtins.list) -> str:
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+             for r in [head] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def format_table() -> str:
+    """The catalogue as a text table: key, drug, routes, source, ke0 source, reproduced numbers.
+
+    The last column counts the published numbers each model reproduces (and its documented
+    gaps); computing it runs every reproduction (well under a second).
+    """
+    rows = []
+    for key in list():
+        i = info(key)
+        reps = reproductions(key)
+        claimed = [r for r in reps if r["claimed"]]
+        gaps = [r for r in reps if not r["claimed"] and r["tolerance"] != "none (context)"]
+        ok = sum(1 for r in claimed if r["within"])
+        source = i["title"] if i["published_model"] else "composite, not a published model"
+        repro = f"{ok}/{len(claimed)}" + (f" (+{len(gaps)} gap)" if gaps else "")
+        rows.append([key, i["drug"], ", ".join(i["routes"]), source, i["ke0"]["kind"], repro])
+    return _columns(["model", "drug", "routes", "source", "ke0", "reproduced"], rows)
+
+
+def describe(key: str) -> str:
+    """One model in full, as text: citation, population, covariates, ke0 source, parameters as
+    published beside ketasim's values, and every published number with ketasim's value."""
+    i = info(key)
+    out = [f"{i['key']}: {i['title']}"]
+    if not i["published_model"]:
+        out.append("COMPOSITE: not a published model.")
+    ref = i["citation"]
+    if i["doi"]:
+        ref += f". doi:{i['doi']}"
+    if i["pmid"]:
+        ref += f", PMID {i['pmid']}"
+    out += [
+        f"Citation:   {ref}",
+        f"Drug:       {i['drug']}; Cp is {i['analyte']}"
+        + (f"; also reported: {', '.join(i['metabolites'])}" if i["metabolites"] else ""),
+        f"Routes:     {', '.join(i['routes'])}",
+        f"Population: {i['population']}",
+        f"Sampling:   {i['sampling']}",
+        f"ke0:        [{i['ke0']['kind']}] {i['ke0']['text']}",
+        "Covariates:",
+    ]
+    for name, c in i["covariates"].items():
+        rng = "0 or 1" if c["flag"] else f"{_num(c['min'])}-{_num(c['max'])} {c['unit']}".rstrip()
+        default = "" if c["default"] is None else f", default {_num(c['default'])}"
+        out.append(f"  {name}: {c['description']} ({rng}{default}; {c['range_source']})")
+    out += ["", "Parameters (as published, and as ketasim uses them):"]
+    out.append(_columns(
+        ["parameter", "published", "unit", "ketasim name", "value", "unit", "note"],
+        [[p["name"], _num(p["published"]), p["published_unit"], p["ketasim_name"] or "",
+          _num(p["value"]), p["unit"], p["note"]] for p in i["parameters"]]))
+    out += ["", "Published numbers reproduced:"]
+    rows = []
+    for r in reproductions(key):
+        unit = f" {r['unit']}" if r["unit"] else ""
+        diff = "" if r["difference_rel"] is None else f"{100 * r['difference_rel']:+.1f} %"
+        if r["claimed"]:
+            status = "ok" if r["within"] else "NOT REPRODUCED"
+        else:
+            status = "context" if r["tolerance"] == "none (context)" else "documented gap"
+        rows.append([r["quantity"], r["regimen"], r["published"] + unit,
+                     _num(r["ketasim"]) + unit, diff, status, r["source"]])
+    out.append(_columns(["quantity", "regimen", "published", "ketasim", "diff", "status",
+                         "source"], rows))
+    out += ["", f"Verified: {i['verification']}"]
+    if i["notes"]:
+        out.append(f"Notes: {i['notes']}")
+    return "\n".join(out)

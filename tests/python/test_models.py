@@ -217,3 +217,26 @@ def test_every_claimed_reproduction_is_within_its_interval(key):
             assert r["within"], r
         else:
             assert r["note"], r
+
+
+def test_format_table_lists_every_model_with_its_reproduction_count():
+    text = ks.models.format_table()
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["model", "drug", "routes"]
+    for key in KEYS:
+        assert any(line.startswith(key + " ") for line in lines)
+    assert "composite, not a published model" in text
+    assert "NOT REPRODUCED" not in text
+
+
+def test_describe_prints_one_model_in_full():
+    text = ks.models.describe("perezruixo2021")
+    assert "doi:10.1007/s40262-020-00953-4" in text
+    assert "age_yr" in text and "asian" in text and "japanese" in text
+    # A parameter as published (Table 3, Qh 151 L/h) beside ketasim's value (2.517 L/min).
+    assert "151" in text and "2.517" in text
+    assert "Perez-Ruixo 2021 Table 4" in text
+    assert "documented gap" in text
+    assert "COMPOSITE" in ks.models.describe("intranasal_racemic")
+    with pytest.raises(ValueError, match="key must be one of"):
+        ks.models.describe("nope")

@@ -61,7 +61,7 @@ inline const ModelInfo& otto2021_info() {
         "Fanta S, Kinnunen M, Backman JT, Kalso E. Eur J Clin Pharmacol 2015;71(4):441-447 "
         "(doi:10.1007/s00228-015-1826-y, PMID 25724645)";
     i.doi = "10.1007/s00228-021-03104-1";
-    i.drug = "S-ketamine (esketamine), IV";
+    i.drug = "S-ketamine (esketamine)";
     i.analyte = "S-ketamine (venous plasma)";
     i.metabolites = {"s_norketamine"};
     i.routes = {"iv"};
