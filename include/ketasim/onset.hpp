@@ -44,6 +44,7 @@ namespace detail {
 /// derivative available on each smooth piece between them.
 class Curve {
  public:
+  static constexpr double kLongGapMin = 10.0;
   Curve(const Result& r, Series s) : ev_(*r.evaluator()) {
     const auto& sys = ev_.system();
     const auto& lay = sys.layout;
@@ -64,6 +65,17 @@ class Curve {
       if (b > t0_ && b < t1_) pts_.push_back(b);
     std::sort(pts_.begin(), pts_.end());
     pts_.erase(std::unique(pts_.begin(), pts_.end()), pts_.end());
+    // Sparse grids: a long gap may hold a peak and a decay to a slope that underflows to zero,
+    // which no sign test on its two ends can see. Split such gaps geometrically from their start
+    // (0.1, 0.2, 0.4, ... min), so each part holds at most one extremum of these sums of
+    // exponentials in practice; regular grids are left untouched.
+    const std::size_t n0 = pts_.size();
+    for (std::size_t k = 0; k + 1 < n0; ++k) {
+      const double a = pts_[k], gap = pts_[k + 1] - a;
+      if (gap <= kLongGapMin) continue;
+      for (double h = 0.1; h < gap * (1.0 - 1e-9); h *= 2.0) pts_.push_back(a + h);
+    }
+    if (pts_.size() != n0) std::sort(pts_.begin(), pts_.end());
     ev_.states_at(pts_, states_);
   }
 
@@ -104,7 +116,7 @@ class Curve {
 
   /// Interior extremum of piece k, if the slope changes sign over it.
   std::optional<double> extremum(std::size_t k, double ga, double gb) const {
-    if (!((ga > 0.0 && gb < 0.0) || (ga < 0.0 && gb > 0.0))) return std::nullopt;
+    if (!((ga > 0.0 && gb <= 0.0) || (ga < 0.0 && gb >= 0.0))) return std::nullopt;
     Eigen::VectorXd x;
     auto g = [&](double tt) {
       at(k, tt, x);
