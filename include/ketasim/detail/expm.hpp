@@ -1,5 +1,6 @@
 // Matrix exponential by scaling and squaring with Pade approximants (Higham 2005), with a
-// reusable workspace so that repeated calls allocate nothing.
+// reusable workspace so that repeated calls allocate nothing; for dynamic-size matrices (Expm)
+// or, unrolled by Eigen, for a fixed size known at compile time (BasicExpm<Matrix<double, N, N>>).
 #pragma once
 
 #include <Eigen/Dense>
@@ -9,12 +10,19 @@
 
 namespace ketasim::detail {
 
-class Expm {
+template <class Mat>
+class BasicExpm {
  public:
-  explicit Expm(Eigen::Index n = 0) { resize(n); }
+  explicit BasicExpm(Eigen::Index n = Mat::RowsAtCompileTime > 0 ? Mat::RowsAtCompileTime : 0) {
+    resize(n);
+  }
 
   void resize(Eigen::Index n) {
     if (n == n_) return;
+    if constexpr (Mat::RowsAtCompileTime > 0) {
+      n_ = n;
+      return;
+    }
     n_ = n;
     a_.resize(n, n);
     a2_.resize(n, n);
@@ -24,11 +32,11 @@ class Expm {
     u_.resize(n, n);
     v_.resize(n, n);
     tmp_.resize(n, n);
-    lu_ = Eigen::PartialPivLU<Eigen::MatrixXd>(n);
+    lu_ = Eigen::PartialPivLU<Mat>(n);
   }
 
   /// out = exp(m); m and out are n x n (out must not alias m).
-  void compute(const Eigen::MatrixXd& m, Eigen::MatrixXd& out) {
+  void compute(const Mat& m, Mat& out) {
     resize(m.rows());
     const double norm1 = m.cwiseAbs().colwise().sum().maxCoeff();
     // theta_m from Higham (2005), Table 2.3, for double precision.
@@ -64,7 +72,7 @@ class Expm {
  private:
   void pade(int m) {
     const Eigen::Index n = n_;
-    const auto id = Eigen::MatrixXd::Identity(n, n);
+    const auto id = Mat::Identity(n, n);
     a2_.noalias() = a_ * a_;
     switch (m) {
       case 3: {
@@ -126,8 +134,11 @@ class Expm {
   }
 
   Eigen::Index n_ = -1;
-  Eigen::MatrixXd a_, a2_, a4_, a6_, a8_, u_, v_, tmp_;
-  Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
+  Mat a_, a2_, a4_, a6_, a8_, u_, v_, tmp_;
+  Eigen::PartialPivLU<Mat> lu_;
 };
+
+/// The matrix exponential of dynamic-size matrices.
+using Expm = BasicExpm<Eigen::MatrixXd>;
 
 }  // namespace ketasim::detail
