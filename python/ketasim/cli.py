@@ -1,4 +1,5 @@
-"""The ketasim command line: ``ketasim simulate SCENARIO.json`` and ``ketasim compare``.
+"""The ketasim command line: ``ketasim simulate SCENARIO.json``, ``ketasim compare`` and
+``ketasim models [KEY]``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function listed in ``SUBCOMMANDS``; adding a
 subcommand is one function and one line there. The models ``ketasim compare`` uses by default are
@@ -204,13 +205,25 @@ def _count(name: str) -> Callable[[str], int]:
     return parse
 
 
+def _devices(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        v = _positive(name, "mg")(text)
+        n = round(v / 28.0)
+        if n < 1 or abs(v - 28.0 * n) > 1e-9 or n > 12:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number of 28 mg devices (28 to 336 mg), got {text}")
+        return v
+    return parse
+
+
 def _nasal_label(total_mg: float, n: int, interval_min: float) -> str:
     if n == 1:
         return f"intranasal {total_mg:g} mg"
     return f"intranasal {n} x {total_mg / n:g} mg, {interval_min:g} min apart"
 
 
-def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
+def _run_compare_racemic(args: argparse.Namespace, out: TextIO) -> int:
+    """``ketasim compare --nasal racemic``: the composite IV + nasal racemic ketamine model."""
     weight = args.weight_kg
     models = compare_models(weight, nasal_f=args.nasal_f, nasal_tmax_min=args.nasal_tmax_min)
     iv_mg = mg_per_kg(args.iv_mg_per_kg, weight)
@@ -260,6 +273,114 @@ def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
                      title=f"Racemic ketamine, {weight:g} kg adult: IV versus intranasal\n"
                            f"{models.name}")
     if png_path:
+        print(f"figure: {png_path}", file=out)
+    print(f"table:  {csv_path}", file=out)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# ketasim compare (default): published models from the catalogue
+# --------------------------------------------------------------------------------------------
+
+#: Default Ce threshold of ``ketasim compare``, ng/mL: the lower end of the racemic ketamine
+#: concentrations associated with analgesia (70-160 ng/mL), Zanos et al. 2018, Pharmacol Rev
+#: 70:621-660, Table 1. Illustrative: not a target for treatment.
+DEFAULT_THRESHOLD_NG_ML = 70.0
+_THRESHOLD_SOURCE = ("lower end of racemic ketamine concentrations with analgesia, 70-160 ng/mL "
+                     "(Zanos 2018, Pharmacol Rev 70:621, Table 1); illustrative")
+_POTENCY_NOTE = ("racemic ketamine and esketamine concentrations are not the same quantity: "
+                 "esketamine is the more potent enantiomer (EEG median-frequency IC50 0.8 vs "
+                 "2.0 ug/mL racemic, Schuttler 1987, J Pharmacokinet Biopharm 15:241)")
+
+
+_DEFAULT_KE0 = "sleigh2019"
+
+
+def _ke0_choice(args: argparse.Namespace) -> Dict[str, Any]:
+    if args.ke0_per_min is not None:
+        return {"ke0_per_min": args.ke0_per_min}
+    return {"ke0": args.ke0 or _DEFAULT_KE0}
+
+
+def _ke0_text(model_ke0: float, args: argparse.Namespace) -> str:
+    from . import models as catalogue
+
+    if args.ke0_per_min is not None:
+        return f"ke0 {model_ke0:.3g} /min: chosen by the user (--ke0-per-min)"
+    lit = {e["key"]: e for e in catalogue.literature_ke0()}[args.ke0 or _DEFAULT_KE0]
+    return (f"ke0 {model_ke0:.3g} /min: {lit['endpoint']}, {lit['citation']}; caveat: "
+            f"{lit['caveat']}")
+
+
+def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
+    if args.nasal == "racemic":
+        return _run_compare_racemic(args, out)
+    from . import models as catalogue
+
+    weight = args.weight_kg
+    ke0 = _ke0_choice(args)
+    iv_model = catalogue.get(args.iv_model, weight_kg=weight, **ke0)
+    nasal_model = catalogue.get("perezruixo2021", age_yr=args.age_yr, asian=args.asian,
+                                japanese=args.japanese, **ke0)
+    times = np.arange(0.0, args.end_min + 0.5 * args.step_min, args.step_min)
+    if times[-1] > args.end_min:
+        times = times[:-1]
+    iv_mg = mg_per_kg(args.iv_mg_per_kg, weight)
+    iv_label = (f"IV racemic ketamine {args.iv_mg_per_kg:g} mg/kg over "
+                f"{args.iv_duration_min:g} min [{args.iv_model}]")
+    results: Dict[str, Result] = {
+        iv_label: simulate(iv_model, Regimen().infusion(dose_mg=iv_mg, start_min=0.0,
+                                                        duration_min=args.iv_duration_min),
+                           times)}
+    columns: Dict[str, str] = {iv_label: "iv"}
+    for dose in args.esketamine_mg:
+        n = int(round(dose / 28.0))
+        spray = Regimen().nasal_spray(dose_mg=dose, start_min=0.0, device_mg=28.0,
+                                      interval_min=args.device_interval_min)
+        label = (f"nasal esketamine {dose:g} mg, {n} device{'s' if n > 1 else ''}"
+                 + (f" {args.device_interval_min:g} min apart" if n > 1 else "")
+                 + " [perezruixo2021]")
+        results[label] = simulate(nasal_model, spray, times)
+        columns[label] = f"esketamine_{dose:g}mg"
+    thr = args.threshold_ng_ml
+    rows = [(label, onset(res, thr)) for label, res in results.items()]
+
+    print(f"ketasim compare: {weight:g} kg adult, age {args.age_yr:g} y, Ce threshold {thr:g} "
+          f"ng/mL, 0-{times[-1]:g} min", file=out)
+    print("", file=out)
+    print(onset_table(rows), file=out)
+    print("", file=out)
+    print("models (typical values of published population models):", file=out)
+    for key in (args.iv_model, "perezruixo2021"):
+        info = catalogue.info(key)
+        ref = f"doi:{info['doi']}" if info.get("doi") else f"PMID {info.get('pmid')}"
+        print(f"  - {key}: {info['drug']}; Cp is {info['analyte']}. {info['citation']} ({ref})",
+              file=out)
+    print("  neither paper fits a ke0; both curves use "
+          f"{_ke0_text(iv_model.parameter('ke0'), args)}", file=out)
+    print(f"threshold: {thr:g} ng/mL"
+          + (f", {_THRESHOLD_SOURCE}" if thr == DEFAULT_THRESHOLD_NG_ML else " (chosen)"),
+          file=out)
+    print(f"note: {_POTENCY_NOTE}", file=out)
+    print("note: Ce is the brain-plasma equilibration that EEG measures within minutes; the "
+          "antidepressant response is not a concentration effect and outlasts the drug. For "
+          "research and teaching, not for dosing a patient.", file=out)
+    print("", file=out)
+
+    table: Dict[str, np.ndarray] = {"time_min": times}
+    for label, res in results.items():
+        table[f"{columns[label]}_cp_ng_ml"] = res.cp_ng_ml
+        table[f"{columns[label]}_ce_ng_ml"] = res.ce_ng_ml
+    csv_path = os.path.abspath(args.csv)
+    _write(csv_path, lambda f: _table.write_csv(table, f))
+    png_path = None
+    if not args.no_plot:
+        png_path = os.path.abspath(args.png)
+        _save_figure(results, thr, "ce", png_path,
+                     title=f"{weight:g} kg adult: IV racemic ketamine ({args.iv_model}) versus "
+                           f"nasal esketamine (perezruixo2021)\nke0 for both: "
+                           + ("user-chosen" if args.ke0_per_min is not None else (args.ke0 or _DEFAULT_KE0))
+                           + "; racemic and esketamine concentrations are not equipotent")
         print(f"figure: {png_path}", file=out)
     print(f"table:  {csv_path}", file=out)
     return 0
@@ -360,15 +481,43 @@ def _add_compare(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> 
     p = sub.add_parser(
         "compare",
         help="IV infusion versus intranasal ketamine: onset table, figure and CSV",
-        description="Compare racemic ketamine IV over 40 minutes with an intranasal regimen "
-                    "for one adult: print Cmax, Tmax, the time Ce first reaches a threshold, "
-                    "when it falls back and the time above it; write a PNG figure and a CSV of "
-                    "Cp and Ce into the current folder (paths printed).",
-        epilog="example: ketasim compare --weight-kg 80 --nasal-mg 56 --nasal-doses 2",
+        description="Compare, for one adult, racemic ketamine IV over 40 minutes (kamp2020 by "
+                    "default) with esketamine nasal spray 56 and 84 mg as the label gives it "
+                    "(28-mg devices 5 minutes apart; perezruixo2021): print Cmax, Tmax, the "
+                    "time Ce first reaches a threshold, when it falls back and the time above "
+                    "it; write a PNG figure and a CSV of Cp and Ce into the current folder "
+                    "(paths printed). --nasal racemic compares instead with a composite "
+                    "intranasal racemic ketamine model (Domino 1984 disposition, Yanagihara "
+                    "2003 F; the --nasal-* options).",
+        epilog="examples: ketasim compare --weight-kg 80 --esketamine-mg 28 56 84;  "
+               "ketasim compare --nasal racemic --nasal-mg 56 --nasal-doses 2",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--weight-kg", type=_positive("--weight-kg", "kg"), default=70.0,
                    metavar="KG", help="body weight, kg")
+    p.add_argument("--nasal", choices=["esketamine", "racemic"], default="esketamine",
+                   help="esketamine: published Perez-Ruixo 2021 model; racemic: composite "
+                        "(not a published model)")
+    p.add_argument("--iv-model", choices=["kamp2020", "domino1984"], default="kamp2020",
+                   help="catalogue model of IV racemic ketamine (esketamine mode)")
+    p.add_argument("--esketamine-mg", type=_devices("--esketamine-mg"), nargs="+",
+                   default=[56.0, 84.0], metavar="MG",
+                   help="esketamine nasal doses to compare, mg (multiples of 28)")
+    p.add_argument("--device-interval-min", default=5.0, metavar="MIN",
+                   type=_positive("--device-interval-min", "min", True),
+                   help="time between 28-mg devices, min (0: all at once)")
+    p.add_argument("--age-yr", type=_positive("--age-yr", "y"), default=45.0, metavar="Y",
+                   help="age, y (perezruixo2021 covariate; 45 is the study median)")
+    p.add_argument("--asian", type=int, choices=[0, 1], default=0,
+                   help="perezruixo2021 covariate: Asian (1) or not (0)")
+    p.add_argument("--japanese", type=int, choices=[0, 1], default=0,
+                   help="perezruixo2021 covariate: Japanese (1) or not (0)")
+    ke0 = p.add_mutually_exclusive_group()
+    ke0.add_argument("--ke0", choices=["sleigh2019", "sleigh2019_theta"], default=None,
+                     help="named literature ke0 for both models (default sleigh2019; no "
+                          "catalogue model has a fitted ke0)")
+    ke0.add_argument("--ke0-per-min", type=_positive("--ke0-per-min", "1/min"), default=None,
+                     metavar="K", help="your own ke0, 1/min, instead of --ke0")
     p.add_argument("--iv-mg-per-kg", type=_positive("--iv-mg-per-kg", "mg/kg"), default=0.5,
                    metavar="D", help="IV dose, mg/kg")
     p.add_argument("--iv-duration-min", type=_positive("--iv-duration-min", "min"),
@@ -389,7 +538,8 @@ def _add_compare(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> 
                    default=_MALINOVSKY_NASAL_TMAX_MIN, metavar="MIN",
                    help="intranasal Tmax the absorption rate is chosen to give, min")
     p.add_argument("--threshold-ng-ml", type=_positive("--threshold-ng-ml", "ng/mL"),
-                   default=100.0, metavar="C", help="effect-site threshold, ng/mL")
+                   default=DEFAULT_THRESHOLD_NG_ML, metavar="C",
+                   help="effect-site threshold, ng/mL (default: " + _THRESHOLD_SOURCE + ")")
     p.add_argument("--end-min", type=_positive("--end-min", "min"), default=240.0,
                    metavar="MIN", help="simulate from 0 to this time, min")
     p.add_argument("--step-min", type=_positive("--step-min", "min"), default=1.0,
@@ -402,10 +552,35 @@ def _add_compare(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> 
     p.set_defaults(run=_run_compare)
 
 
+def _run_models(args: argparse.Namespace, out: TextIO) -> int:
+    from . import models as catalogue
+
+    if args.key is None:
+        print(catalogue.format_table(), file=out)
+    else:
+        print(catalogue.describe(args.key), file=out)
+    return 0
+
+
+def _add_models(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser(
+        "models",
+        help="the catalogue of published ketamine models (one in full with KEY)",
+        description="Print the catalogue of published models (key, drug, routes, population, "
+                    "citation, ke0 source); with KEY, one model in full: citation, covariates "
+                    "with their published ranges, parameters as published beside ketasim's "
+                    "values, and each published number it reproduces.",
+        epilog="example: ketasim models perezruixo2021",
+    )
+    p.add_argument("key", nargs="?", metavar="KEY", help="a model key, e.g. perezruixo2021")
+    p.set_defaults(run=_run_models)
+
+
 #: The subcommands, in --help order; each function adds one parser.
 SUBCOMMANDS: List[Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]] = [
     _add_simulate,
     _add_compare,
+    _add_models,
 ]
 
 

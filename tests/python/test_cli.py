@@ -115,8 +115,8 @@ def test_simulate_ode_scenario_with_plot(tmp_path):
     np.testing.assert_allclose(data[:, 1], cp, rtol=1e-7, atol=1e-8)  # ODE at rtol 1e-10
 
 
-def test_compare_writes_table_figure_and_csv(tmp_path):
-    out = ketasim("compare", cwd=tmp_path)
+def test_compare_racemic_writes_table_figure_and_csv(tmp_path):
+    out = ketasim("compare", "--nasal", "racemic", "--threshold-ng-ml", "100", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     text = out.stdout
     for needle in ["70 kg", "IV 0.5 mg/kg over 40 min", "intranasal 50 mg", "Cmax", "Tmax",
@@ -156,7 +156,8 @@ def test_compare_writes_table_figure_and_csv(tmp_path):
 
 
 def test_compare_options_change_weight_doses_threshold_and_paths(tmp_path):
-    out = ketasim("compare", "--weight-kg", "80", "--iv-mg-per-kg", "0.25", "--iv-duration-min",
+    out = ketasim("compare", "--nasal", "racemic", "--weight-kg", "80", "--iv-mg-per-kg", "0.25",
+                  "--iv-duration-min",
                   "20", "--nasal-mg", "56", "--nasal-doses", "2", "--nasal-interval-min", "5",
                   "--threshold-ng-ml", "50", "--end-min", "120", "--step-min", "0.5",
                   "--png", "a/../fig.png", "--csv", "curves.csv", cwd=tmp_path)
@@ -171,7 +172,8 @@ def test_compare_options_change_weight_doses_threshold_and_paths(tmp_path):
 
 
 def test_compare_without_plot_and_per_kg_nasal(tmp_path):
-    out = ketasim("compare", "--no-plot", "--nasal-mg-per-kg", "1", cwd=tmp_path)
+    out = ketasim("compare", "--nasal", "racemic", "--no-plot", "--nasal-mg-per-kg", "1",
+                  cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "intranasal 70 mg" in out.stdout and "figure:" not in out.stdout
     assert not (tmp_path / "ketasim_compare.png").exists()
@@ -184,6 +186,10 @@ def test_compare_without_plot_and_per_kg_nasal(tmp_path):
     (["compare", "--nasal-doses", "0"], "--nasal-doses must be in [1, 1000], got 0"),
     (["compare", "--nasal-mg", "50", "--nasal-mg-per-kg", "1"], "not allowed with argument"),
     (["compare", "--step-min", "500"], "--step-min must be <= --end-min"),
+    (["compare", "--esketamine-mg", "50"], "--esketamine-mg must be a whole number of 28 mg"),
+    (["compare", "--ke0", "guess"], "invalid choice: 'guess'"),
+    (["compare", "--ke0", "sleigh2019", "--ke0-per-min", "1"], "not allowed with argument"),
+    (["models", "a", "b"], "unrecognized arguments: b"),
     (["simulate"], "the following arguments are required: SCENARIO.json"),
 ])
 def test_bad_options_are_usage_errors(args, needle, capsys):
@@ -195,7 +201,7 @@ def test_bad_options_are_usage_errors(args, needle, capsys):
 
 
 def test_compare_impossible_tmax_is_one_line(tmp_path, capsys):
-    assert cli.main(["compare", "--nasal-tmax-min", "0.01", "--no-plot",
+    assert cli.main(["compare", "--nasal", "racemic", "--nasal-tmax-min", "0.01", "--no-plot",
                      "--csv", str(tmp_path / "x.csv")]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
@@ -339,3 +345,81 @@ def test_threshold_option_overrides_the_scenario(tmp_path, capsys):
     assert cli.main(["simulate", str(SCENARIOS / "domino_iv_infusion.json"), "-o",
                      str(tmp_path / "o.csv"), "--threshold-ng-ml", "200"]) == 0
     assert "Ce threshold 200 ng/mL" in capsys.readouterr().out
+
+
+# Perez-Ruixo 2021 Table 4 (typical values, 18-60 y Caucasian): esketamine Cmax after 56 and
+# 84 mg intranasal, ng/mL. The label gives devices 5 minutes apart, as compare does.
+PEREZ_RUIXO_TABLE4_CMAX = {56: 72.5, 84: 101.0}
+
+
+def kamp2020_reference(weight_kg):
+    """Kamp 2020 three-compartment disposition as shipped by opentiva (V1 25, V2 56, V3 157 L;
+    CL 84, Q2 161, Q3 79 L/h; all x W/70), ke0 from Sleigh 2019, written out here."""
+    s = weight_kg / 70.0
+    return ref.RefModel(cl=84.0 / 60.0 * s, v1=25.0 * s, q2=161.0 / 60.0 * s, v2=56.0 * s,
+                        q3=79.0 / 60.0 * s, v3=157.0 * s, ke0=np.log(2.0) / (23.0 / 60.0))
+
+
+def test_compare_default_uses_the_catalogue(tmp_path):
+    out = ketasim("compare", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    for needle in ["70 kg", "Ce threshold 70 ng/mL", "IV racemic ketamine 0.5 mg/kg over 40 min",
+                   "[kamp2020]", "nasal esketamine 56 mg, 2 devices 5 min apart [perezruixo2021]",
+                   "nasal esketamine 84 mg, 3 devices 5 min apart", "Kamp J", "Perez-Ruixo C",
+                   "Cp is esketamine", "Sleigh", "Zanos 2018", "not the same quantity",
+                   "not for dosing a patient"]:
+        assert needle in text, needle
+    header, data = read_csv(tmp_path / "ketasim_compare.csv")
+    assert header == ["time_min", "iv_cp_ng_ml", "iv_ce_ng_ml", "esketamine_56mg_cp_ng_ml",
+                      "esketamine_56mg_ce_ng_ml", "esketamine_84mg_cp_ng_ml",
+                      "esketamine_84mg_ce_ng_ml"]
+    assert (tmp_path / "ketasim_compare.png").stat().st_size > 20_000
+    # IV curve against SciPy's expm of the published Kamp 2020 disposition.
+    m = kamp2020_reference(70.0)
+    states = ref.exact(m, ref.RefDoses().infusion(0.0, 40.0, "central", 35.0), data[:, 0])
+    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(data[:, 2], ref.ce_ng_ml(m, states), rtol=1e-9, atol=1e-9)
+    # Nasal rows: Cmax in the table against the published Table 4 values (within 5 %).
+    for dose, col in ((56, 3), (84, 5)):
+        row = next(line for line in text.splitlines()
+                   if line.startswith(f"nasal esketamine {dose} mg"))
+        cmax = float(row.split("]")[1].split()[0])
+        assert cmax == pytest.approx(PEREZ_RUIXO_TABLE4_CMAX[dose], rel=0.05)
+        assert data[:, col].max() <= cmax + 0.05  # the refined Cmax (printed to 0.1) >= grid max
+        # Spravato label: Tmax 20-40 min after the last device.
+        tmax = float(row.split("]")[1].split()[1])
+        last_device = 5.0 * (dose // 28 - 1)
+        assert 20.0 <= tmax - last_device <= 40.0
+
+
+def test_compare_covariates_and_ke0_options(tmp_path):
+    out = ketasim("compare", "--no-plot", "--esketamine-mg", "28", "--age-yr", "70",
+                  "--japanese", "1", "--asian", "1", "--ke0-per-min", "0.5", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "age 70 y" in out.stdout and "chosen by the user" in out.stdout
+    row = next(line for line in out.stdout.splitlines()
+               if line.startswith("nasal esketamine 28 mg, 1 device [perezruixo2021]"))
+    # Perez-Ruixo 2021 Table 4, > 60 y Japanese, 28 mg: esketamine Cmax 58.8 ng/mL.
+    assert float(row.split("]")[1].split()[0]) == pytest.approx(58.8, rel=0.05)
+
+
+def test_compare_out_of_range_covariate_is_one_line(tmp_path):
+    out = ketasim("compare", "--no-plot", "--age-yr", "95", cwd=tmp_path)
+    assert out.returncode == 1
+    assert len(out.stderr.strip().splitlines()) == 1 and "age_yr" in out.stderr
+    assert "95" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_models_lists_the_catalogue_and_one_model(tmp_path):
+    from ketasim import models
+
+    out = ketasim("models", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    for key in models.list():
+        assert key in out.stdout
+    one = ketasim("models", "perezruixo2021", cwd=tmp_path)
+    assert one.returncode == 0, one.stderr
+    assert "Perez-Ruixo" in one.stdout and "10.1007/s40262-020-00953-4" in one.stdout
+    bad = ketasim("models", "nosuch", cwd=tmp_path)
+    assert bad.returncode == 1 and "nosuch" in bad.stderr and "Traceback" not in bad.stderr

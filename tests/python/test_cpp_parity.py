@@ -31,7 +31,8 @@ def rows(text, labels):
 @pytest.mark.skipif(not PROGRAM.exists(), reason=f"C++ example not built ({PROGRAM}); run make build")
 def test_compare_matches_the_cpp_example(tmp_path, capsys):
     cpp = subprocess.run([str(PROGRAM)], capture_output=True, text=True, timeout=60, check=True)
-    assert cli.main(["compare", "--no-plot", "--csv", str(tmp_path / "c.csv")]) == 0
+    assert cli.main(["compare", "--nasal", "racemic", "--threshold-ng-ml", "100", "--no-plot",
+                     "--csv", str(tmp_path / "c.csv")]) == 0
     py = capsys.readouterr().out
     labels = ["IV 0.5 mg/kg over 40 min", "intranasal 50 mg"]
     c, p = rows(cpp.stdout, labels), rows(py, labels)
