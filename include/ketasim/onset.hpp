@@ -53,7 +53,10 @@ class Curve {
       scale_ = 1000.0 / sys.plasma_volume_l;
     } else {
       KETASIM_CHECK(lay.effect >= 0, "onset", "ke0",
-                    "set for Ce metrics (model has no effect site)", "none");
+                    "set for Ce metrics: give the model a ke0 (set_effect_site(ke0_per_min); for "
+                    "a catalogue model ke0_per_min or a literature value such as ke0 = "
+                    "sleigh2019), or use series cp",
+                    "none");
       idx_ = lay.effect;
       scale_ = 1000.0;
     }

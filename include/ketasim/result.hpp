@@ -47,7 +47,9 @@ class Result {
   bool has_effect_site() const { return layout_.effect >= 0; }
   /// Effect-site concentration, ng/mL; throws InvalidInput when the model has no effect site.
   const std::vector<double>& ce_ng_ml() const {
-    KETASIM_CHECK(has_effect_site(), "Result", "ce_ng_ml", "available (the model needs a ke0)",
+    KETASIM_CHECK(has_effect_site(), "Result", "ce_ng_ml",
+                  "available: give the model a ke0 (set_effect_site(ke0_per_min); for a "
+                  "catalogue model ke0_per_min or a literature value such as ke0 = sleigh2019)",
                   "no effect site");
     return ce_;
   }

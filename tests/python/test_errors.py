@@ -179,7 +179,7 @@ CASES = [
     ("empty model", lambda: run(model=ks.Model()), r"compartments must be at least one"),
     # Result and metrics
     ("ce without effect site", lambda: run(model=m1()).ce_ng_ml,
-     r"Result: ce_ng_ml must be available \(the model needs a ke0\)"),
+     r"Result: ce_ng_ml must be available: give the model a ke0"),
     ("onset threshold zero", lambda: ks.onset(res(), 0.0), r"threshold_ng_ml must be > 0 ng/mL, got 0"),
     ("onset threshold nan", lambda: ks.onset(res(), NAN), r"threshold_ng_ml must be > 0 ng/mL, got nan"),
     ("onset series", lambda: ks.onset(res(), 10.0, series="brain"),
