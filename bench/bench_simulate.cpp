@@ -37,7 +37,7 @@ void BM_grid_exact(benchmark::State& state) {
     benchmark::DoNotOptimize(r.cp_ng_ml().data());
   }
   state.SetComplexityN(state.range(0));
-  state.counters["ns_per_point"] = benchmark::Counter(
+  state.counters["time_per_point"] = benchmark::Counter(
       static_cast<double>(t.size()), benchmark::Counter::kIsIterationInvariantRate |
                                          benchmark::Counter::kInvert);
 }

@@ -43,6 +43,10 @@ struct Variability {
   double sd = 0.0;
 };
 
+/// The `sd` of a log-normal parameter whose coefficient of variation is cv_percent:
+/// sqrt(ln(1 + CV^2)) (papers give IIV as %CV, or as omega^2 = sd^2).
+double sd_from_cv(double cv_percent);
+
 /// Residual error added to Cp to simulate measurements:
 /// obs = Cp (1 + proportional eps1) + additive_ng_ml eps2, eps1 and eps2 standard normal.
 struct ResidualError {

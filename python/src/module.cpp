@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
   bind_simulate(m);
   bind_onset(m);
   bind_models(m);
+  bind_population(m);
 }

@@ -43,11 +43,21 @@ inline Output parse_output(std::string_view name) {
   detail::fail("Population", "series", "one of [cp, ce, cp_observed]", name);
 }
 
+inline double sd_from_cv(double cv_percent) {
+  KETASIM_CHECK(std::isfinite(cv_percent) && cv_percent >= 0.0, "sd_from_cv", "cv_percent",
+                ">= 0 %", cv_percent, "%");
+  const double cv = cv_percent / 100.0;
+  return std::sqrt(std::log1p(cv * cv));
+}
+
 inline double SubjectCovariates::operator[](std::string_view name) const {
   for (std::size_t k = 0; k < names_.size(); ++k)
     if (names_[k] == name) return values_[k];
   std::string known;
-  for (const auto& n : names_) known += (known.empty() ? "" : ", ") + n;
+  for (const auto& n : names_) {
+    if (!known.empty()) known += ", ";
+    known += n;
+  }
   detail::fail("SubjectCovariates", "covariate", "one of [" + known + "]", name);
 }
 
@@ -58,7 +68,19 @@ constexpr std::size_t kBlockSubjects = 32;  ///< subjects per work item (and per
 
 inline std::string join_names(const std::vector<std::string>& names) {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+inline std::string join_values(const std::vector<double>& values) {
+  std::string out;
+  for (double v : values) {
+    if (!out.empty()) out += ", ";
+    out += format_value(v);
+  }
   return out;
 }
 
@@ -254,9 +276,11 @@ struct SubjectRecorder {
   std::int32_t* reached = nullptr;  ///< K (this subject)
   double* onset = nullptr;          ///< K (this subject)
   double cmax = 0.0, tmax = 0.0, ce_max = 0.0, ce_tmax = 0.0;
-  double prev = 0.0, prev_slope = 0.0;
+  double prev = 0.0, prev_xd = 0.0, prev_xe = 0.0;
+  double min_threshold = 0.0;
 
   void start() {
+    min_threshold = thresholds.empty() ? 0.0 : *std::min_element(thresholds.begin(), thresholds.end());
     cmax = ce_max = -std::numeric_limits<double>::infinity();
     tmax = ce_tmax = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t k = 0; k < thresholds.size(); ++k) {
@@ -285,23 +309,30 @@ struct SubjectRecorder {
     }
     if (!thr_here) return;
     const double v = thr_on_ce ? cee : c;
-    const double slope = thr_on_ce ? 1000.0 * (a_ed * x[d] + a_ee * x[e]) : 0.0;
-    const std::size_t nt = times.size();
-    for (std::size_t k = 0; k < thresholds.size(); ++k) {
-      const double thr = thresholds[k];
-      if (v < thr) continue;
-      ++above[k * nt + i];
-      if (reached[k] >= 0) continue;
-      reached[k] = static_cast<std::int32_t>(i);
-      if (i == 0)
-        onset[k] = t;
-      else if (thr_on_ce)
-        onset[k] = hermite_crossing(times[i - 1], t, prev, v, prev_slope, slope, thr);
-      else
-        onset[k] = linear_crossing(times[i - 1], t, prev, v, thr);
+    const double xd = thr_on_ce ? x[d] : 0.0, xe = thr_on_ce ? x[e] : 0.0;
+    if (v >= min_threshold) {
+      const std::size_t nt = times.size();
+      for (std::size_t k = 0; k < thresholds.size(); ++k) {
+        const double thr = thresholds[k];
+        if (v < thr) continue;
+        ++above[k * nt + i];
+        if (reached[k] >= 0) continue;
+        reached[k] = static_cast<std::int32_t>(i);
+        if (i == 0) {
+          onset[k] = t;
+        } else if (thr_on_ce) {
+          // Ce's slope from the state: dCe/dt = ke0 (C_driver - Ce), in ng/mL/min.
+          const double s0 = 1000.0 * (a_ed * prev_xd + a_ee * prev_xe);
+          const double s1 = 1000.0 * (a_ed * xd + a_ee * xe);
+          onset[k] = hermite_crossing(times[i - 1], t, prev, v, s0, s1, thr);
+        } else {
+          onset[k] = linear_crossing(times[i - 1], t, prev, v, thr);
+        }
+      }
     }
     prev = v;
-    prev_slope = slope;
+    prev_xd = xd;
+    prev_xe = xe;
   }
 };
 
@@ -340,6 +371,7 @@ class ReducedExact {
       for (std::size_t c = 0; c < keep_.size(); ++c)
         a_(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = sys.a(keep_[r], keep_[c]);
     for (auto& c : cache_) c.dt = -1.0;
+    cur_dt_ = -1.0;
     n_inputs_ = 0;
     inputs_.clear();
   }
@@ -380,14 +412,27 @@ class ReducedExact {
 
   void advance(double dt, int in) {
     if (dt <= 0.0) return;
-    const Mat& e = lookup(dt, in);
-    tmp_.noalias() = e * y_;
+    if (dt != cur_dt_ || in != cur_in_) {  // exact repeat of the last step: no lookup
+      cur_ = &lookup(dt, in);
+      cur_dt_ = dt;
+      cur_in_ = in;
+    }
+    const Mat& e = *cur_;
+    tmp_.noalias() = e * y_;  // the last row of e is (0, ..., 0, 1): y[m] stays 1
     y_.swap(tmp_);
   }
 
   const Mat& lookup(double dt, int in) {
-    for (const auto& c : cache_)
-      if (c.input == in && std::abs(c.dt - dt) <= 1e-12 * dt) return c.e;
+    const Entry& last = cache_[last_];
+    if (last.input == in && std::abs(last.dt - dt) <= 1e-12 * dt) return last.e;
+    for (std::size_t j = 0; j < cache_.size(); ++j) {
+      const auto& c = cache_[j];
+      if (c.input == in && std::abs(c.dt - dt) <= 1e-12 * dt) {
+        last_ = j;
+        return c.e;
+      }
+    }
+    last_ = next_;
     Entry& c = cache_[next_];
     next_ = (next_ + 1) % cache_.size();
     aug_ = a_ * dt;
@@ -407,7 +452,10 @@ class ReducedExact {
   Vec y_, tmp_;
   Eigen::VectorXd x_, b_;
   std::array<Entry, 8> cache_;
-  std::size_t next_ = 0;
+  std::size_t next_ = 0, last_ = 0;
+  const Mat* cur_ = nullptr;  ///< propagator of the last step (cur_dt_, cur_in_)
+  double cur_dt_ = -1.0;
+  int cur_in_ = -1;
   std::vector<double> inputs_;
   int n_inputs_ = 0;
   BasicExpm<Mat> expm_;
@@ -796,10 +844,9 @@ inline int Population::threshold_index(double thr, Output o) const {
 inline std::vector<double> Population::onset_min(double threshold_ng_ml) const {
   const int k = threshold_index(threshold_ng_ml, d_.threshold_series);
   if (k < 0) {
-    std::string known;
-    for (double t : d_.thresholds) known += (known.empty() ? "" : ", ") + detail::format_value(t);
     detail::fail("Population.onset_min", "threshold_ng_ml",
-                 "one of the thresholds simulated [" + known + "]", threshold_ng_ml, "ng/mL");
+                 "one of the thresholds simulated [" + detail::join_values(d_.thresholds) + "]",
+                 threshold_ng_ml, "ng/mL");
   }
   std::vector<double> out(d_.n);
   for (std::size_t s = 0; s < d_.n; ++s) out[s] = d_.onset(k, static_cast<Eigen::Index>(s));
@@ -885,11 +932,10 @@ inline std::vector<double> Population::fraction_above(double thr, Output o, bool
     }
   } else {
     if (!d_.individual) {
-      std::string known;
-      for (double t : d_.thresholds) known += (known.empty() ? "" : ", ") + detail::format_value(t);
       detail::fail(where, "threshold_ng_ml",
-                   "one of the thresholds simulated on " + std::string(output_name(d_.threshold_series)) +
-                       " [" + known + "] (only summaries were kept)",
+                   "one of the thresholds simulated on " +
+                       std::string(output_name(d_.threshold_series)) + " [" +
+                       detail::join_values(d_.thresholds) + "] (only summaries were kept)",
                    thr, "ng/mL");
     }
     const auto& c = curves(o);

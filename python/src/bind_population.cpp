@@ -1,0 +1,370 @@
+// Binds simulate_population() and ketasim::Population (ketasim._core): arrays are read-only NumPy
+// views of the population's memory; the GIL is released while subjects are simulated (a Python
+// model builder takes it back for each call); populations pickle through their raw storage.
+#include <pybind11/stl.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "ketasim/population.hpp"
+
+namespace ketasim::python {
+namespace {
+
+using Doubles = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+/// A 1-D float64 array of real numbers from any sequence, naming `field` when it is not one.
+std::vector<double> as_vector(const py::handle& obj, const std::string& field) {
+  if (py::isinstance<py::str>(obj) || py::isinstance<py::bytes>(obj))
+    fail_got("simulate_population", field, "a 1-D sequence of numbers", repr_of(obj));
+  if (py::isinstance<py::array>(obj)) {
+    const char kind = obj.cast<py::array>().dtype().kind();
+    if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
+      fail_got("simulate_population", field, "an array of real numbers",
+               "dtype " + repr_of(obj.attr("dtype")));
+  }
+  Doubles a = Doubles::ensure(obj);
+  if (!a || a.ndim() != 1)
+    fail_got("simulate_population", field, "a 1-D sequence of numbers", repr_of(obj));
+  return {a.data(), a.data() + a.size()};
+}
+
+std::vector<NamedValues> named_arrays(const py::object& obj, const char* field) {
+  std::vector<NamedValues> out;
+  if (obj.is_none()) return out;
+  if (!py::isinstance<py::dict>(obj))
+    fail_got("simulate_population", field, "a dict of name -> one value per subject",
+             repr_of(obj));
+  for (auto [k, v] : obj.cast<py::dict>()) {
+    if (!py::isinstance<py::str>(k))
+      fail_got("simulate_population", std::string(field) + " key", "a name (str)", repr_of(k));
+    const std::string name = k.cast<std::string>();
+    out.push_back({name, as_vector(v, std::string(field) + "[\"" + name + "\"]")});
+  }
+  return out;
+}
+
+const char* kSimulatePopulationDoc = R"doc(Simulates a virtual population (the engine behind ketasim.simulate_population).
+
+Use :func:`ketasim.simulate_population`, which validates the Python-side arguments, accepts a
+Dask client and returns a :class:`ketasim.Population`.
+)doc";
+
+/// A population's raw storage as a dict of plain values and arrays (for pickling).
+py::dict population_state(const Population& p) {
+  const auto& d = p.data();
+  auto mat = [](const auto& m) {
+    using T = typename std::decay_t<decltype(m)>::Scalar;
+    py::array_t<T> a({static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
+    std::copy(m.data(), m.data() + m.size(), a.mutable_data());
+    return a;
+  };
+  auto hist = [](const detail::TimeHistogram& h) {
+    py::dict s;
+    s["n_times"] = h.n_times();
+    s["signed"] = h.is_signed();
+    s["counts"] = py::array_t<std::uint32_t>(static_cast<py::ssize_t>(h.counts().size()),
+                                             h.counts().data());
+    s["top"] = h.top();
+    s["bottom"] = h.bottom();
+    s["totals"] = h.totals();
+    return s;
+  };
+  py::dict s;
+  s["version"] = 1;
+  s["time_min"] = d.time_min;
+  s["n"] = d.n;
+  s["first_subject"] = d.first_subject;
+  s["individual"] = d.individual;
+  s["effect_site"] = d.effect_site;
+  s["observed"] = d.observed;
+  s["cp"] = mat(d.cp);
+  s["ce"] = mat(d.ce);
+  s["cp_observed"] = mat(d.cp_observed);
+  s["parameter_names"] = d.parameter_names;
+  s["parameters"] = mat(d.parameters);
+  s["cmax"] = d.cmax;
+  s["tmax"] = d.tmax;
+  s["ce_max"] = d.ce_max;
+  s["ce_tmax"] = d.ce_tmax;
+  s["thresholds"] = d.thresholds;
+  s["threshold_series"] = std::string(output_name(d.threshold_series));
+  s["onset"] = mat(d.onset);
+  s["reached"] = mat(d.reached);
+  s["above"] = mat(d.above);
+  s["hist_cp"] = hist(d.hist_cp);
+  s["hist_ce"] = hist(d.hist_ce);
+  s["hist_observed"] = hist(d.hist_observed);
+  return s;
+}
+
+Population population_from_state(const py::dict& s) {
+  if (!s.contains("version") || s["version"].cast<int>() != 1)
+    fail_got("Population", "pickled state", "version 1", repr_of(s.attr("get")("version")));
+  detail::PopulationData d;
+  auto mat = [&](const char* key, auto& m) {
+    using M = std::decay_t<decltype(m)>;
+    using T = typename M::Scalar;
+    auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(s[key]);
+    m.resize(a.shape(0), a.shape(1));
+    std::copy(a.data(), a.data() + a.size(), m.data());
+  };
+  auto hist = [&](const char* key) {
+    const py::dict h = s[key].cast<py::dict>();
+    detail::TimeHistogram out(h["n_times"].cast<std::size_t>(), h["signed"].cast<bool>());
+    auto counts = py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>::ensure(
+        h["counts"]);
+    out.assign({counts.data(), counts.data() + counts.size()},
+               h["top"].cast<std::vector<double>>(), h["bottom"].cast<std::vector<double>>(),
+               h["totals"].cast<std::vector<std::uint64_t>>());
+    return out;
+  };
+  d.time_min = s["time_min"].cast<std::vector<double>>();
+  d.n = s["n"].cast<std::size_t>();
+  d.first_subject = s["first_subject"].cast<std::size_t>();
+  d.individual = s["individual"].cast<bool>();
+  d.effect_site = s["effect_site"].cast<bool>();
+  d.observed = s["observed"].cast<bool>();
+  mat("cp", d.cp);
+  mat("ce", d.ce);
+  mat("cp_observed", d.cp_observed);
+  d.parameter_names = s["parameter_names"].cast<std::vector<std::string>>();
+  mat("parameters", d.parameters);
+  d.cmax = s["cmax"].cast<std::vector<double>>();
+  d.tmax = s["tmax"].cast<std::vector<double>>();
+  d.ce_max = s["ce_max"].cast<std::vector<double>>();
+  d.ce_tmax = s["ce_tmax"].cast<std::vector<double>>();
+  d.thresholds = s["thresholds"].cast<std::vector<double>>();
+  d.threshold_series = parse_output(s["threshold_series"].cast<std::string>());
+  mat("onset", d.onset);
+  mat("reached", d.reached);
+  mat("above", d.above);
+  d.hist_cp = hist("hist_cp");
+  d.hist_ce = hist("hist_ce");
+  d.hist_observed = hist("hist_observed");
+  return Population(std::move(d));
+}
+
+std::string population_repr(const Population& p) {
+  std::ostringstream os;
+  os << "Population(" << p.size() << " subjects";
+  if (p.first_subject() > 0) os << " from #" << p.first_subject();
+  os << ", " << p.time_min().size() << " times";
+  if (!p.time_min().empty())
+    os << " from " << p.time_min().front() << " to " << p.time_min().back() << " min";
+  os << (p.has_individual() ? ", curves kept" : ", summaries only");
+  if (p.has_effect_site()) os << ", with Ce";
+  if (p.has_observed()) os << ", with cp_observed";
+  os << ")";
+  return os.str();
+}
+
+py::array curve_view(py::object self, Output o) {
+  const auto& p = self.cast<const Population&>();
+  const auto& c = p.curves(o);
+  constexpr auto d = static_cast<py::ssize_t>(sizeof(double));
+  return view(c.data(), static_cast<py::ssize_t>(c.rows()), static_cast<py::ssize_t>(c.cols()),
+              static_cast<py::ssize_t>(c.cols()) * d, d, self);
+}
+
+py::array vector_view(py::object self, const std::vector<double>& v) {
+  return view(v.data(), static_cast<py::ssize_t>(v.size()), sizeof(double), self);
+}
+
+py::array matrix_copy(const detail::RowMatrix& m) {
+  py::array_t<double> a({static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
+  std::copy(m.data(), m.data() + m.size(), a.mutable_data());
+  return a;
+}
+
+}  // namespace
+
+void bind_population(py::module_& m) {
+  m.def("sd_from_cv", &sd_from_cv, py::arg("cv_percent"),
+        R"doc(SD of the log-parameter for a log-normal parameter with this %CV: sqrt(ln(1 + CV^2)).
+
+Papers give inter-individual variability as %CV or as omega^2 (then sd = sqrt(omega^2)).
+
+>>> import ketasim as ks
+>>> round(ks.sd_from_cv(30.0), 4)
+0.2936
+)doc");
+
+  py::class_<Population>(m, "Population", R"doc(A simulated virtual population (see ketasim.Population).
+
+Curves are (n, T) read-only NumPy views of the population's memory; per-subject arrays have one
+value per subject.
+)doc")
+      .def_property_readonly("size", &Population::size, "Number of subjects.")
+      .def_property_readonly("first_subject", &Population::first_subject,
+                             "Index of the first subject in the whole population.")
+      .def_property_readonly(
+          "time_min", [](py::object self) {
+            return vector_view(self, self.cast<const Population&>().time_min());
+          },
+          "Output times, min.")
+      .def_property_readonly("has_individual", &Population::has_individual,
+                             "Whether the (n, T) curves were kept.")
+      .def_property_readonly("has_effect_site", &Population::has_effect_site,
+                             "Whether Ce was simulated.")
+      .def_property_readonly("has_observed", &Population::has_observed,
+                             "Whether Cp with residual error was simulated.")
+      .def_property_readonly(
+          "cp_ng_ml", [](py::object self) { return curve_view(self, Output::cp); },
+          "Plasma concentration, ng/mL, (n, T).")
+      .def_property_readonly(
+          "ce_ng_ml", [](py::object self) { return curve_view(self, Output::ce); },
+          "Effect-site concentration, ng/mL, (n, T).")
+      .def_property_readonly(
+          "cp_observed_ng_ml", [](py::object self) { return curve_view(self, Output::cp_observed); },
+          "Cp with residual error, ng/mL, (n, T).")
+      .def_property_readonly("parameter_names", &Population::parameter_names,
+                             "Names of the parameters' columns.")
+      .def_property_readonly(
+          "parameter_matrix",
+          [](py::object self) {
+            const auto& p = self.cast<const Population&>().parameters();
+            constexpr auto d = static_cast<py::ssize_t>(sizeof(double));
+            return view(p.data(), static_cast<py::ssize_t>(p.rows()),
+                        static_cast<py::ssize_t>(p.cols()), static_cast<py::ssize_t>(p.cols()) * d,
+                        d, self);
+          },
+          "Each subject's parameters, (n, P), columns named by parameter_names.")
+      .def_property_readonly(
+          "cmax_ng_ml",
+          [](py::object self) { return vector_view(self, self.cast<const Population&>().cmax_ng_ml()); },
+          "Highest Cp sample of each subject, ng/mL.")
+      .def_property_readonly(
+          "tmax_min",
+          [](py::object self) { return vector_view(self, self.cast<const Population&>().tmax_min()); },
+          "Time of each subject's highest Cp sample, min.")
+      .def_property_readonly(
+          "ce_max_ng_ml",
+          [](py::object self) {
+            return vector_view(self, self.cast<const Population&>().ce_max_ng_ml());
+          },
+          "Highest Ce sample of each subject, ng/mL.")
+      .def_property_readonly(
+          "ce_tmax_min",
+          [](py::object self) {
+            return vector_view(self, self.cast<const Population&>().ce_tmax_min());
+          },
+          "Time of each subject's highest Ce sample, min.")
+      .def_property_readonly("thresholds_ng_ml", &Population::thresholds_ng_ml,
+                             "Thresholds simulated up front, ng/mL.")
+      .def_property_readonly(
+          "threshold_series",
+          [](const Population& p) { return std::string(output_name(p.threshold_series())); },
+          "Concentration the thresholds apply to: 'cp', 'ce' or 'cp_observed'.")
+      .def(
+          "onset_min",
+          [](const Population& p, double thr) { return to_numpy(p.onset_min(thr)); },
+          py::arg("threshold_ng_ml"), "Each subject's onset time for a simulated threshold, min (NaN: never).")
+      .def(
+          "percentiles",
+          [](const Population& p, const std::vector<double>& pct, const std::string& series) {
+            return matrix_copy(p.percentiles(pct, parse_output(series)));
+          },
+          py::arg("percentiles"), py::arg("series") = "cp",
+          "Percentiles of a concentration at each time, (len(percentiles), T).")
+      .def(
+          "fraction_above",
+          [](const Population& p, double thr, const std::string& series, bool cumulative) {
+            return to_numpy(p.fraction_above(thr, parse_output(series), cumulative));
+          },
+          py::arg("threshold_ng_ml"), py::arg("series") = "ce", py::arg("cumulative") = true,
+          "Fraction of subjects that reached the threshold by each time (or are above it).")
+      .def_static(
+          "concatenate",
+          [](const std::vector<Population>& parts) { return Population::concatenate(parts); },
+          py::arg("parts"), "Joins consecutive chunks of one population.")
+      .def("__len__", &Population::size)
+      .def("__repr__", &population_repr)
+      .def(py::pickle([](const Population& p) { return population_state(p); },
+                      [](const py::dict& s) { return population_from_state(s); }));
+
+  m.def(
+      "simulate_population",
+      [](const Model& model, const Regimen& regimen, const py::object& times_obj, std::size_t n,
+         std::uint64_t seed, std::size_t first_subject, const py::object& variability,
+         const py::object& correlation, const py::object& parameters,
+         const py::object& covariates, const py::object& model_for, double additive_ng_ml,
+         double proportional, unsigned threads, bool keep_individual,
+         const std::vector<double>& thresholds_ng_ml, const std::string& threshold_series,
+         const std::string& method, double rtol, double atol, std::size_t max_steps) {
+        const std::vector<double> times = as_vector(times_obj, "times_min");
+        PopulationSpec spec;
+        spec.n = n;
+        spec.seed = seed;
+        spec.first_subject = first_subject;
+        if (!variability.is_none()) {
+          if (!py::isinstance<py::dict>(variability))
+            fail_got("simulate_population", "variability",
+                     "a dict of parameter name -> SD of the log-parameter", repr_of(variability));
+          for (auto [k, v] : variability.cast<py::dict>()) {
+            if (!py::isinstance<py::str>(k))
+              fail_got("simulate_population", "variability key", "a parameter name (str)",
+                       repr_of(k));
+            const std::string name = k.cast<std::string>();
+            if (!py::isinstance<py::float_>(v) && !py::isinstance<py::int_>(v) &&
+                !py::hasattr(v, "__float__"))
+              fail_got("simulate_population", "variability[\"" + name + "\"]",
+                       "a number (SD of the log-parameter)", repr_of(v));
+            spec.variability.push_back({name, v.cast<double>()});
+          }
+        }
+        if (!correlation.is_none()) {
+          auto c = Doubles::ensure(correlation);
+          if (!c || c.ndim() != 2)
+            fail_got("simulate_population", "correlation", "a square 2-D array",
+                     repr_of(correlation));
+          spec.correlation.resize(c.shape(0), c.shape(1));
+          for (py::ssize_t i = 0; i < c.shape(0); ++i)
+            for (py::ssize_t j = 0; j < c.shape(1); ++j) spec.correlation(i, j) = c.at(i, j);
+        }
+        spec.parameters = named_arrays(parameters, "parameters");
+        spec.covariates = named_arrays(covariates, "covariates");
+        if (!model_for.is_none()) {
+          if (!PyCallable_Check(model_for.ptr()))
+            fail_got("simulate_population", "model_for", "a callable returning a Model",
+                     repr_of(model_for));
+          // A borrowed handle: the caller keeps the callable alive for the whole call, and no
+          // reference count changes without the GIL.
+          py::handle fn = model_for;
+          spec.model_for = [fn](const SubjectCovariates& c) {
+            py::gil_scoped_acquire gil;
+            py::dict kw;
+            for (std::size_t k = 0; k < c.names().size(); ++k)
+              kw[py::str(c.names()[k])] = c.values()[k];
+            py::object built = fn(**kw);
+            if (!py::isinstance<Model>(built))
+              fail_got("simulate_population", "model_for(...)", "a ketasim.Model",
+                       repr_of(built));
+            return built.cast<Model>();
+          };
+        }
+        spec.residual = {.additive_ng_ml = additive_ng_ml, .proportional = proportional};
+        PopulationOptions opt;
+        opt.threads = threads;
+        opt.keep_individual = keep_individual;
+        opt.thresholds_ng_ml = thresholds_ng_ml;
+        opt.threshold_series = parse_output(threshold_series);
+        opt.solver = {.method = parse_method(method), .rtol = rtol, .atol = atol,
+                      .max_steps = max_steps};
+        py::gil_scoped_release release;
+        return simulate_population(model, regimen, times, spec, opt);
+      },
+      py::arg("model"), py::arg("regimen"), py::arg("times_min"), py::kw_only(), py::arg("n"),
+      py::arg("seed") = 0, py::arg("first_subject") = 0, py::arg("variability") = py::none(),
+      py::arg("correlation") = py::none(), py::arg("parameters") = py::none(),
+      py::arg("covariates") = py::none(), py::arg("model_for") = py::none(),
+      py::arg("additive_ng_ml") = 0.0, py::arg("proportional") = 0.0, py::arg("threads") = 0,
+      py::arg("keep_individual") = true,
+      py::arg("thresholds_ng_ml") = std::vector<double>{}, py::arg("threshold_series") = "ce",
+      py::arg("method") = "exact", py::arg("rtol") = 1e-8, py::arg("atol") = 1e-9,
+      py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
+}
+
+}  // namespace ketasim::python
