@@ -32,6 +32,7 @@ from ._core import (
 )
 from . import plot
 from . import models
+from .population import Population, PopulationSummary, sd_from_cv, simulate_population
 
 try:
     __version__ = version("ketasim")
@@ -46,6 +47,8 @@ __all__ = [
     "Model",
     "OnsetMetrics",
     "Peak",
+    "Population",
+    "PopulationSummary",
     "Regimen",
     "Result",
     "SolverError",
@@ -56,5 +59,7 @@ __all__ = [
     "onset",
     "peak",
     "plot",
+    "sd_from_cv",
     "simulate",
+    "simulate_population",
 ]

@@ -244,6 +244,7 @@ def _run_compare_racemic(args: argparse.Namespace, out: TextIO) -> int:
         labels[0]: simulate(models.iv, iv, times),
         labels[1]: simulate(models.nasal, nasal, times),
     }
+    runs = {labels[0]: (models.iv, iv), labels[1]: (models.nasal, nasal)}  # for --population
     thr = args.threshold_ng_ml
     rows = [(label, onset(res, thr)) for label, res in results.items()]
 
@@ -275,6 +276,8 @@ def _run_compare_racemic(args: argparse.Namespace, out: TextIO) -> int:
     if png_path:
         print(f"figure: {png_path}", file=out)
     print(f"table:  {csv_path}", file=out)
+    if args.population:
+        _compare_population(args, runs, times, thr, out)
     return 0
 
 
@@ -328,10 +331,10 @@ def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
     iv_mg = mg_per_kg(args.iv_mg_per_kg, weight)
     iv_label = (f"IV racemic ketamine {args.iv_mg_per_kg:g} mg/kg over "
                 f"{args.iv_duration_min:g} min [{args.iv_model}]")
-    results: Dict[str, Result] = {
-        iv_label: simulate(iv_model, Regimen().infusion(dose_mg=iv_mg, start_min=0.0,
-                                                        duration_min=args.iv_duration_min),
-                           times)}
+    iv_regimen = Regimen().infusion(dose_mg=iv_mg, start_min=0.0,
+                                    duration_min=args.iv_duration_min)
+    results: Dict[str, Result] = {iv_label: simulate(iv_model, iv_regimen, times)}
+    runs = {iv_label: (iv_model, iv_regimen)}  # for --population
     columns: Dict[str, str] = {iv_label: "iv"}
     for dose in args.esketamine_mg:
         n = int(round(dose / 28.0))
@@ -341,6 +344,7 @@ def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
                  + (f" {args.device_interval_min:g} min apart" if n > 1 else "")
                  + " [perezruixo2021]")
         results[label] = simulate(nasal_model, spray, times)
+        runs[label] = (nasal_model, spray)
         columns[label] = f"esketamine_{dose:g}mg"
     thr = args.threshold_ng_ml
     rows = [(label, onset(res, thr)) for label, res in results.items()]
@@ -383,7 +387,113 @@ def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
                            + "; racemic and esketamine concentrations are not equipotent")
         print(f"figure: {png_path}", file=out)
     print(f"table:  {csv_path}", file=out)
+    if args.population:
+        _compare_population(args, runs, times, thr, out)
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# ketasim compare --population N: the same regimens in N virtual subjects
+# --------------------------------------------------------------------------------------------
+
+#: Default inter-individual variability of ``ketasim compare --population``: illustrative, not
+#: published. SD 0.3 of the log-parameter (about 30 %CV) on every parameter of both models
+#: except bioavailabilities.
+DEFAULT_IIV_SD = 0.3
+_REACHED_BY_MIN = (15.0, 30.0, 60.0)
+
+
+def _whole(name: str, lo: int, hi: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}")
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be in [{lo}, {hi}], got {v}")
+        return v
+    return parse
+
+
+def _with_suffix(path: str, suffix: str) -> str:
+    stem, ext = os.path.splitext(path)
+    return f"{stem}{suffix}{ext}"
+
+
+def _compare_population(args: argparse.Namespace, runs: Dict[str, Tuple[Model, Regimen]],
+                        times: np.ndarray, thr: float, out: TextIO) -> None:
+    """Prints the population table of ``ketasim compare --population N`` and writes its
+    CSV (percentiles of Ce, fraction reached) and figure beside the typical-value ones."""
+    from . import plot
+    from .population import simulate_population
+
+    n, sd = args.population, args.iiv_sd
+    pops = {}
+    for label, (model, regimen) in runs.items():
+        varying = {name: sd for name in model.parameter_names() if not name.endswith(".f")}
+        pops[label] = simulate_population(model, regimen, times, n=n, seed=args.seed,
+                                          variability=varying, thresholds_ng_ml=[thr],
+                                          keep_individual=False)
+    marks = [t for t in _REACHED_BY_MIN if t <= times[-1]]
+    print("", file=out)
+    print(f"population: {n} virtual subjects per regimen (seed {args.seed}); SD {sd:g} of the "
+          f"log-parameter on every parameter except bioavailability (illustrative, not "
+          f"published variability)", file=out)
+    header = (["regimen"] + [f"reached {thr:g} by {t:g} min" for t in marks]
+              + ["onset min, median (5-95 %)", "Ce max ng/mL, median (5-95 %)"])
+    rows = []
+    for label, pop in pops.items():
+        reached = pop.fraction_above(thr)
+        cells = [label]
+        for t in marks:
+            i = int(np.searchsorted(times, t, side="right")) - 1
+            cells.append(f"{100.0 * reached[i]:.0f} %")
+        onset_min = pop.onset_min(thr)
+        hit = onset_min[np.isfinite(onset_min)]
+        if hit.size * 2 > pop.n:  # the median subject reaches it
+            # subjects who never reach it sort last (a time beyond the window stands for never)
+            never = 1e300
+            q = np.percentile(np.where(np.isfinite(onset_min), onset_min, never), [5, 50, 95])
+            hi = "never" if q[2] > times[-1] else f"{q[2]:.1f}"
+            cells.append(f"{q[1]:.1f} ({q[0]:.1f}-{hi})")
+        else:
+            cells.append(f"median never ({100.0 * hit.size / pop.n:.0f} % reach it)")
+        q = np.percentile(pop.ce_max_ng_ml, [5, 50, 95])
+        cells.append(f"{q[1]:.0f} ({q[0]:.0f}-{q[2]:.0f})")
+        rows.append(cells)
+    widths = [max(len(r[k]) for r in rows + [header]) for k in range(len(header))]
+    for r in [header] + rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip(), file=out)
+
+    table: Dict[str, np.ndarray] = {"time_min": times}
+    for k, (label, pop) in enumerate(pops.items()):
+        s = pop.summary(percentiles=(5, 50, 95))
+        for j, p in enumerate((5, 50, 95)):
+            table[f"regimen{k + 1}_ce_p{p}_ng_ml"] = s.series("ce")[j]
+        table[f"regimen{k + 1}_fraction_reached"] = pop.fraction_above(thr)
+    csv_path = _with_suffix(os.path.abspath(args.csv), "_population")
+    _write(csv_path, lambda f: _table.write_csv(table, f))
+    if not args.no_plot:
+        png_path = _with_suffix(os.path.abspath(args.png), "_population")
+        try:
+            import matplotlib
+        except ImportError:
+            raise CliError("the figure needs matplotlib: pip install 'ketasim[plot]' "
+                           "(or use --no-plot)") from None
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig = plot.population(pops, threshold_ng_ml=thr,
+                              title=f"{n} virtual subjects per regimen (illustrative variability, "
+                                    f"SD {sd:g} of log-parameters)")
+        try:
+            fig.savefig(png_path, dpi=150)
+        except OSError as exc:
+            raise CliError(f"cannot write {png_path}: {exc.strerror or exc}") from None
+        finally:
+            plt.close(fig)
+        print(f"population figure: {png_path}", file=out)
+    print(f"population table:  {csv_path} (regimen1.. in the order above)", file=out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,6 +659,15 @@ def _add_compare(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> 
     p.add_argument("--csv", default="ketasim_compare.csv", metavar="OUT.csv",
                    help="CSV of Cp and Ce against time to write")
     p.add_argument("--no-plot", action="store_true", help="do not draw the figure")
+    p.add_argument("--population", type=_whole("--population", 1, 10_000_000), default=None,
+                   metavar="N",
+                   help="also simulate each regimen in N virtual subjects (percentile bands, "
+                        "fraction reaching the threshold by each time)")
+    p.add_argument("--iiv-sd", type=_positive("--iiv-sd", ""), default=DEFAULT_IIV_SD,
+                   metavar="SD", help="with --population: SD of the log-parameters "
+                                      "(illustrative default 0.3, about 30 %%CV)")
+    p.add_argument("--seed", type=_whole("--seed", 0, 2 ** 63 - 1), default=7, metavar="S",
+                   help="with --population: random seed")
     p.set_defaults(run=_run_compare)
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
+import numpy as np
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from ._core import OnsetMetrics, Result
 
-__all__ = ["onset"]
+__all__ = ["onset", "population"]
 
 #: Axis labels of the two concentration series, with units.
 SERIES_LABELS = {
@@ -211,3 +213,160 @@ def onset(
     fig.legend(handles=handles, loc="outside lower center", ncol=1 if len(handles) <= 3 else 2,
                frameon=False, fontsize=9)
     return fig
+
+
+# -- populations (ks.simulate_population) ----------------------------------------------------
+
+def population(
+    populations: Mapping[str, Any],
+    threshold_ng_ml: Optional[float] = None,
+    *,
+    series: str = "ce",
+    percentiles: Sequence[float] = (5, 50, 95),
+    title: Optional[str] = None,
+    time_unit: str = "min",
+    figsize: Sequence[float] = (9.0, 9.0),
+) -> "Figure":
+    """Population Cp and Ce bands per regimen, and the fraction of subjects over a threshold.
+
+    One colour per regimen: the middle percentile (the median by default) as a line, the band
+    between the outer percentiles (5-95 % by default) shaded, on a Cp panel and a Ce panel (Cp
+    only when no population has an effect site). With a threshold, a last panel shows the
+    fraction of subjects whose ``series`` has reached it by each time (the population's onset
+    curve); the legend gives when half of the subjects have.
+
+    Parameters
+    ----------
+    populations : dict[str, Population]
+        Populations by legend label, e.g. ``{"IV 35 mg / 40 min": pop_iv, ...}``.
+    threshold_ng_ml : float, optional
+        Concentration threshold, ng/mL (> 0). Any value when the populations kept their
+        curves; one simulated up front (``thresholds_ng_ml``) otherwise.
+    series : {"ce", "cp"}
+        Which concentration the threshold is about (Cp when there is no Ce).
+    percentiles : (float, float, float)
+        Lower band edge, line, upper band edge (0-100, increasing).
+    title : str, optional
+        Figure title.
+    time_unit : {"min", "h"}
+        Unit of the time axis.
+    figsize : (float, float)
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        On an empty or non-Population input, bad percentiles, threshold, series or time unit.
+    ImportError
+        When matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import numpy as np, ketasim as ks, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> model = ks.Model(cl=1.2, v1=15.0, ke0=0.2)
+    >>> iv = ks.simulate_population(model, ks.Regimen().infusion(dose_mg=35, duration_min=40),
+    ...                             times_min=np.arange(0, 121.0), n=200, seed=1,
+    ...                             variability={"cl": 0.3, "v1": 0.3})
+    >>> fig = ks.plot.population({"IV 35 mg over 40 min": iv}, threshold_ng_ml=100)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['Plasma Cp (ng/mL)', 'Effect site Ce (ng/mL)', 'Subjects reached (%)']
+    """
+    from .population import Population
+    from . import _core
+
+    where = "plot.population"
+    if not isinstance(populations, Mapping) or len(populations) == 0:
+        raise ValueError(f"{where}: populations must be a non-empty dict {{label: Population}}, "
+                         f"got {populations!r}")
+    items: List[Tuple[str, Population]] = []
+    for label, pop in populations.items():
+        if isinstance(pop, _core.Population):
+            pop = Population(pop)
+        if not isinstance(pop, Population):
+            raise ValueError(f"{where}: populations[{label!r}] must be a ketasim.Population, got "
+                             f"{type(pop).__name__}")
+        items.append((str(label), pop))
+    scale = _check_time_unit(time_unit)
+    if series not in SERIES_LABELS:
+        raise ValueError(f"{where}: series must be one of [cp, ce], got {series!r}")
+    pct = [float(p) for p in percentiles] if not isinstance(percentiles, (str, bytes)) else []
+    if len(pct) != 3 or not all(0.0 <= p <= 100.0 for p in pct) or not pct[0] < pct[1] < pct[2]:
+        raise ValueError(f"{where}: percentiles must be three increasing numbers in [0, 100] "
+                         f"(band low, line, band high), got {percentiles!r}")
+    thr = None
+    if threshold_ng_ml is not None:
+        thr = float(threshold_ng_ml)
+        if not (thr > 0.0 and thr < float("inf")):
+            raise ValueError(f"{where}: threshold_ng_ml must be > 0 ng/mL, got "
+                             f"{threshold_ng_ml!r}")
+    with_ce = any(pop.has_effect_site for _, pop in items)
+    if series == "ce" and not with_ce:
+        series = "cp"
+    panels = ["cp", "ce"] if with_ce else ["cp"]
+    if thr is not None:
+        panels.append("fraction")
+
+    plt = _pyplot()
+    heights = [3.0] * (len(panels) - (1 if thr is not None else 0)) + ([2.0] if thr else [])
+    fig, axes_arr = plt.subplots(len(panels), 1, sharex=True, figsize=tuple(figsize),
+                                 squeeze=False, layout="constrained",
+                                 gridspec_kw={"height_ratios": heights})
+    axes: Dict[str, "Axes"] = {name: axes_arr[i][0] for i, name in enumerate(panels)}
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    band_text = f"{pct[0]:g}-{pct[2]:g} %"
+    line_text = "median" if pct[1] == 50.0 else f"{pct[1]:g}th percentile"
+
+    handles: List[Any] = []
+    for k, (label, pop) in enumerate(items):
+        color = colors[k % len(colors)]
+        summary = pop.summary(percentiles=pct)
+        t = summary.time_min / scale
+        legend_label = f"{label} (n = {pop.n})"
+        for name in ("cp", "ce"):
+            if name not in axes or (name == "ce" and not pop.has_effect_site):
+                continue
+            q = summary.series(name)
+            axes[name].fill_between(t, q[0], q[2], color=color, alpha=0.18, lw=0)
+            (line,) = axes[name].plot(t, q[1], color=color, lw=1.8, label=legend_label)
+            if name == "cp":
+                handles.append(line)
+        if thr is not None and (series == "cp" or pop.has_effect_site):
+            frac = pop.fraction_above(thr, series=series)
+            axes["fraction"].plot(t, 100.0 * frac, color=color, lw=1.8)
+            half = np.flatnonzero(frac >= 0.5)
+            note = (f"half by {summary.time_min[half[0]]:g} min" if half.size else
+                    f"{100.0 * frac[-1]:.0f} % by {summary.time_min[-1]:g} min")
+            handles[-1].set_label(legend_label + f"; {note}")
+
+    for name, ax in axes.items():
+        ax.set_ylabel(SERIES_LABELS[name] if name != "fraction" else "Subjects reached (%)")
+        ax.set_xlim(left=min(float(p.time_min[0]) for _, p in items) / scale,
+                    right=max(float(p.time_min[-1]) for _, p in items) / scale)
+        ax.set_ylim(bottom=0.0)
+        ax.grid(True, color="0.9", lw=0.8)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[panels[-1]].set_xlabel(_time_label(time_unit))
+    band_handle = plt.Rectangle((0, 0), 1, 1, color="0.5", alpha=0.25, lw=0,
+                                label=f"line: {line_text}; band: {band_text} of subjects")
+    handles.append(band_handle)
+    if thr is not None:
+        which = "Ce" if series == "ce" else "Cp"
+        axes["fraction"].set_ylim(0.0, 100.0)
+        axes["fraction"].set_title(f"Subjects whose {which} has reached {thr:g} ng/mL",
+                                   fontsize=9, loc="left")
+        _threshold_band(axes[series], thr, f"{which} ≥ {thr:g} ng/mL")
+        handles.extend(h for h in axes[series].get_legend_handles_labels()[0]
+                       if getattr(h, "get_label", lambda: "")().startswith(which + " ≥"))
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.legend(handles=handles, loc="outside lower center", ncol=1 if len(handles) <= 3 else 2,
+               frameon=False, fontsize=9)
+    return fig
+

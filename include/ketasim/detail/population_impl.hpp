@@ -870,7 +870,7 @@ inline detail::RowMatrix Population::percentiles(std::span<const double> pct, Ou
   std::vector<std::uint64_t> ranks;
   std::vector<double> h(np);
   for (std::size_t j = 0; j < np; ++j) {
-    h[j] = static_cast<double>(n - 1) * pct[j] / 100.0;
+    h[j] = pct[j] / 100.0 * static_cast<double>(n - 1);  // as numpy: quantile x (n - 1)
     const auto lo = static_cast<std::uint64_t>(std::floor(h[j]));
     ranks.push_back(lo);
     ranks.push_back(std::min<std::uint64_t>(lo + 1, n - 1));
@@ -907,7 +907,9 @@ inline detail::RowMatrix Population::percentiles(std::span<const double> pct, Ou
       const auto hi = std::min<std::uint64_t>(lo + 1, n - 1);
       const double g = h[j] - static_cast<double>(lo);
       const double a = stat(lo), b = stat(hi);
-      out(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(t)) = g == 0.0 ? a : a + g * (b - a);
+      // numpy's lerp: from the nearer end, so that g = 1 gives b exactly
+      out(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(t)) =
+          g == 0.0 ? a : (g >= 0.5 ? b - (b - a) * (1.0 - g) : a + (b - a) * g);
     }
   }
   return out;

@@ -22,13 +22,15 @@ Regimen reference_regimen() {
   return r;
 }
 
-/// numpy.percentile's default ("linear"): sorted x, h = (n - 1) p / 100, interpolate.
+/// numpy.percentile's default ("linear"): sorted x, h = p / 100 (n - 1), interpolated from the
+/// nearer order statistic (numpy's _lerp).
 double numpy_percentile(std::vector<double> x, double p) {
   std::sort(x.begin(), x.end());
-  const double h = static_cast<double>(x.size() - 1) * p / 100.0;
+  const double h = p / 100.0 * static_cast<double>(x.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(h));
   const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
+  const double g = h - static_cast<double>(lo), a = x[lo], b = x[hi];
+  return g >= 0.5 ? b - (b - a) * (1.0 - g) : a + (b - a) * g;
 }
 
 const PopulationSpec kSpec{.n = 501,
