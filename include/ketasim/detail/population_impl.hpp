@@ -64,7 +64,12 @@ inline double SubjectCovariates::operator[](std::string_view name) const {
 namespace detail {
 
 constexpr const char* kPopulation = "simulate_population";
-constexpr std::size_t kBlockSubjects = 32;  ///< subjects per work item (and per summary flush)
+/// Subjects per work item: small when curves are kept (load balance), larger for summaries only,
+/// whose histograms are filled one block at a time (each histogram row's busy bins stay in cache
+/// for the whole block). Results do not depend on it.
+constexpr std::size_t kBlockSubjects = 32;
+constexpr std::size_t kSummaryBlockSubjects = 256;
+constexpr std::size_t kFlushTimes = 64;  ///< output times per tile when filling histograms
 
 inline std::string join_names(const std::vector<std::string>& names) {
   std::string out;
@@ -474,6 +479,7 @@ struct PopulationRun {
   const PopulationOptions& opt;
   const PopulationPlan& plan;
   PopulationData& out;
+  std::size_t block = kBlockSubjects;  ///< subjects per work item
   std::atomic<std::size_t> next_block{0};
   std::atomic<bool> stop{false};
   std::mutex mutex;
@@ -517,10 +523,11 @@ void population_worker(PopulationRun& run, std::size_t thread) {
   CountMatrix& above = run.above[thread];
   if (n_thr > 0) above.setZero(static_cast<Eigen::Index>(n_thr), static_cast<Eigen::Index>(nt));
 
-  // Summaries only: curves of a block of subjects, flushed time by time into the histograms.
+  // Summaries only: curves of a block of subjects, flushed tile by tile into the histograms
+  // (allocated when this thread gets its first block).
   RowMatrix buf_cp, buf_ce, buf_obs;
-  if (!plan.individual) {
-    const auto bn = static_cast<Eigen::Index>(kBlockSubjects);
+  auto allocate_summaries = [&] {
+    const auto bn = static_cast<Eigen::Index>(run.block);
     const auto bt = static_cast<Eigen::Index>(nt);
     buf_cp.resize(bn, bt);
     run.hist_cp[thread] = TimeHistogram(nt, false);
@@ -532,7 +539,16 @@ void population_worker(PopulationRun& run, std::size_t thread) {
       buf_obs.resize(bn, bt);
       run.hist_obs[thread] = TimeHistogram(nt, true);
     }
-  }
+  };
+  auto flush = [&](const RowMatrix& buf, TimeHistogram& hist, std::size_t nb) {
+    for (std::size_t t0 = 0; t0 < nt; t0 += kFlushTimes) {
+      const std::size_t t1 = std::min(nt, t0 + kFlushTimes);
+      for (std::size_t r = 0; r < nb; ++r) {
+        const double* row = buf.row(static_cast<Eigen::Index>(r)).data();
+        for (std::size_t t = t0; t < t1; ++t) hist.add(t, row[t]);
+      }
+    }
+  };
 
   PopulationData& out = run.out;
   std::size_t subject = 0;
@@ -540,9 +556,10 @@ void population_worker(PopulationRun& run, std::size_t thread) {
     for (;;) {
       if (run.stop) return;
       const std::size_t block = run.next_block.fetch_add(1);
-      const std::size_t s0 = block * kBlockSubjects;
+      const std::size_t s0 = block * run.block;
       if (s0 >= plan.n) break;
-      const std::size_t s1 = std::min(plan.n, s0 + kBlockSubjects);
+      const std::size_t s1 = std::min(plan.n, s0 + run.block);
+      if (!plan.individual && buf_cp.size() == 0) allocate_summaries();
       for (std::size_t s = s0; s < s1; ++s) {
         subject = s;
         const std::size_t g = plan.first + s;
@@ -669,17 +686,9 @@ void population_worker(PopulationRun& run, std::size_t thread) {
       }
       if (!plan.individual) {
         const std::size_t nb = s1 - s0;
-        for (std::size_t t = 0; t < nt; ++t) {
-          const auto tt = static_cast<Eigen::Index>(t);
-          for (std::size_t r = 0; r < nb; ++r)
-            run.hist_cp[thread].add(t, buf_cp(static_cast<Eigen::Index>(r), tt));
-          if (plan.effect_site)
-            for (std::size_t r = 0; r < nb; ++r)
-              run.hist_ce[thread].add(t, buf_ce(static_cast<Eigen::Index>(r), tt));
-          if (observed)
-            for (std::size_t r = 0; r < nb; ++r)
-              run.hist_obs[thread].add(t, buf_obs(static_cast<Eigen::Index>(r), tt));
-        }
+        flush(buf_cp, run.hist_cp[thread], nb);
+        if (plan.effect_site) flush(buf_ce, run.hist_ce[thread], nb);
+        if (observed) flush(buf_obs, run.hist_obs[thread], nb);
       }
     }
   } catch (const InvalidInput& e) {
@@ -750,12 +759,15 @@ inline Population simulate_population(const Model& model, const Regimen& regimen
   d.reached.resize(n_thr, n);
   d.above.setZero(n_thr, nt);
 
-  const std::size_t blocks = (plan.n + detail::kBlockSubjects - 1) / detail::kBlockSubjects;
+  const std::size_t block =
+      plan.individual ? detail::kBlockSubjects : detail::kSummaryBlockSubjects;
+  const std::size_t blocks = (plan.n + block - 1) / block;
   std::size_t threads = options.threads > 0 ? options.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   threads = std::max<std::size_t>(1, std::min(threads, blocks));
 
   detail::PopulationRun run(model, regimen, times_min, spec, options, plan, d);
+  run.block = block;
   run.above.resize(threads);
   run.hist_cp.resize(threads);
   run.hist_ce.resize(threads);
@@ -780,14 +792,21 @@ inline Population simulate_population(const Model& model, const Regimen& regimen
   for (std::size_t i = 0; i < threads; ++i)
     if (n_thr > 0) d.above += run.above[i];
   if (!plan.individual) {
-    d.hist_cp = std::move(run.hist_cp[0]);
-    if (d.effect_site) d.hist_ce = std::move(run.hist_ce[0]);
-    if (d.observed) d.hist_observed = std::move(run.hist_obs[0]);
-    for (std::size_t i = 1; i < threads; ++i) {
-      d.hist_cp.merge(run.hist_cp[i]);
-      if (d.effect_site) d.hist_ce.merge(run.hist_ce[i]);
-      if (d.observed) d.hist_observed.merge(run.hist_obs[i]);
-    }
+    // Sum the threads' histograms (a thread that got no block has none).
+    auto merged = [&](std::vector<detail::TimeHistogram>& parts, bool is_signed) {
+      detail::TimeHistogram out;
+      for (auto& h : parts) {
+        if (h.empty()) continue;
+        if (out.empty())
+          out = std::move(h);
+        else
+          out.merge(h);
+      }
+      return out.empty() ? detail::TimeHistogram(plan.n_times, is_signed) : out;
+    };
+    d.hist_cp = merged(run.hist_cp, false);
+    if (d.effect_site) d.hist_ce = merged(run.hist_ce, false);
+    if (d.observed) d.hist_observed = merged(run.hist_obs, true);
   }
   return Population(std::move(d));
 }
