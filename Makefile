@@ -6,7 +6,8 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 JOBS ?= $(shell nproc)
 APT_PKGS := g++ make libeigen3-dev libboost-dev catch2 libbenchmark-dev
-PY_MODULES := numpy scipy matplotlib pytest pybind11 scikit_build_core ninja cmake
+# dask and distributed: the optional Dask extra, installed so that its test runs.
+PY_MODULES := numpy scipy matplotlib pytest pybind11 scikit_build_core ninja cmake dask distributed
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 .PHONY: all deps build test test-cpp test-asan test-python python demo bench clean
@@ -61,9 +62,14 @@ test: test-cpp test-asan test-python
 demo: python
 	$(PYTHON) -m ketasim compare
 
-bench: deps
+# Benchmarks (not tests: nothing fails on a time): the Google Benchmark programs, then ketasim
+# against SciPy (bench/compare.py). numpy's OpenBLAS tuning variables are unset for that run only.
+bench: deps python
 	cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DKETASIM_BUILD_BENCH=ON
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) --target bench_simulate bench_population
+	$(BUILD)/bench/bench_simulate
+	$(BUILD)/bench/bench_population
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) build-python
