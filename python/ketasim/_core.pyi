@@ -336,3 +336,83 @@ def models_literature_ke0() -> List[Dict[str, Any]]:
 
 def models_nasal_presets() -> List[Dict[str, Any]]:
     """Named intranasal racemic ketamine presets (F, ka, Tmax, source)."""
+
+# ---- populations (bind_population.cpp) -------------------------------------------------------
+
+_PopSeries = Literal["cp", "ce", "cp_observed"]
+
+def sd_from_cv(cv_percent: float) -> float:
+    """SD of the log-parameter for a log-normal parameter with this %CV."""
+
+class Population:
+    """A simulated virtual population (wrapped by ketasim.Population)."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def first_subject(self) -> int: ...
+    @property
+    def time_min(self) -> _FloatArray: ...
+    @property
+    def has_individual(self) -> bool: ...
+    @property
+    def has_effect_site(self) -> bool: ...
+    @property
+    def has_observed(self) -> bool: ...
+    @property
+    def cp_ng_ml(self) -> _FloatArray: ...
+    @property
+    def ce_ng_ml(self) -> _FloatArray: ...
+    @property
+    def cp_observed_ng_ml(self) -> _FloatArray: ...
+    @property
+    def parameter_names(self) -> List[str]: ...
+    @property
+    def parameter_matrix(self) -> _FloatArray: ...
+    @property
+    def cmax_ng_ml(self) -> _FloatArray: ...
+    @property
+    def tmax_min(self) -> _FloatArray: ...
+    @property
+    def ce_max_ng_ml(self) -> _FloatArray: ...
+    @property
+    def ce_tmax_min(self) -> _FloatArray: ...
+    @property
+    def thresholds_ng_ml(self) -> List[float]: ...
+    @property
+    def threshold_series(self) -> str: ...
+    def onset_min(self, threshold_ng_ml: float) -> _FloatArray: ...
+    def percentiles(self, percentiles: Sequence[float],
+                    series: _PopSeries = "cp") -> _FloatArray: ...
+    def fraction_above(self, threshold_ng_ml: float, series: _PopSeries = "ce",
+                       cumulative: bool = True) -> _FloatArray: ...
+    @staticmethod
+    def concatenate(parts: Sequence["Population"]) -> "Population": ...
+    def __len__(self) -> int: ...
+
+def simulate_population(
+    model: Model,
+    regimen: Regimen,
+    times_min: _Times,
+    *,
+    n: int,
+    seed: int = 0,
+    first_subject: int = 0,
+    variability: Optional[Mapping[str, float]] = None,
+    correlation: Optional[Any] = None,
+    parameters: Optional[Mapping[str, Any]] = None,
+    covariates: Optional[Mapping[str, Any]] = None,
+    model_for: Optional[Any] = None,
+    additive_ng_ml: float = 0.0,
+    proportional: float = 0.0,
+    threads: int = 0,
+    keep_individual: bool = True,
+    thresholds_ng_ml: Sequence[float] = ...,
+    threshold_series: str = "ce",
+    method: str = "exact",
+    rtol: float = 1e-8,
+    atol: float = 1e-9,
+    max_steps: int = 1000000,
+) -> Population: ...
+def _model_from_recipe(steps: List[Any]) -> Model: ...
+def _regimen_from_records(records: List[Any]) -> Regimen: ...

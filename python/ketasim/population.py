@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
+                    Union, cast)
 
 import numpy as np
 
@@ -272,7 +273,7 @@ class Population:
             raise ValueError(f"Population.fraction_above: series must be one of [cp, ce, "
                              f"cp_observed], got {series!r}")
         thr = _positive("Population.fraction_above", "threshold_ng_ml", threshold_ng_ml)
-        return self._core.fraction_above(thr, series, bool(cumulative))
+        return self._core.fraction_above(thr, cast(Any, series), bool(cumulative))
 
     def __repr__(self) -> str:
         return repr(self._core)
@@ -520,7 +521,7 @@ def simulate_population(
         raise ValueError(f"{_WHERE}: model must be a ketasim.Model or a callable returning one, "
                          f"got {type(model).__name__}")
 
-    options = dict(variability=None if variability is None else dict(variability),
+    options: Dict[str, Any] = dict(variability=None if variability is None else dict(variability),
                    correlation=corr, model_for=model_for, additive_ng_ml=additive,
                    proportional=proportional, keep_individual=bool(keep_individual),
                    thresholds_ng_ml=thresholds, threshold_series=threshold_series,
