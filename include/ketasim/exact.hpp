@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <utility>
 
 #include "ketasim/detail/expm.hpp"
+#include "ketasim/detail/matvec.hpp"
 #include "ketasim/detail/system.hpp"
 #include "ketasim/model.hpp"
 #include "ketasim/regimen.hpp"
@@ -18,42 +18,6 @@
 
 namespace ketasim {
 namespace detail {
-
-/// y = phi x (+ c): phi n x n column-major. A fixed-size kernel per state size up to 16 (unrolled
-/// and vectorised by Eigen), a plain loop beyond.
-using MatVecKernel = void (*)(const double* phi, const double* x, const double* c, double* y,
-                              Eigen::Index n);
-
-template <int N>
-void matvec_fixed(const double* phi, const double* x, const double* c, double* y, Eigen::Index) {
-  using Mat = Eigen::Matrix<double, N, N>;
-  using Vec = Eigen::Matrix<double, N, 1>;
-  Eigen::Map<Vec> out(y);
-  out.noalias() = Eigen::Map<const Mat>(phi) * Eigen::Map<const Vec>(x);
-  if (c != nullptr) out += Eigen::Map<const Vec>(c);
-}
-
-inline void matvec_dynamic(const double* phi, const double* x, const double* c, double* y,
-                           Eigen::Index n) {
-  for (Eigen::Index i = 0; i < n; ++i) y[i] = c != nullptr ? c[i] : 0.0;
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const double xj = x[j];
-    const double* col = phi + j * n;
-    for (Eigen::Index i = 0; i < n; ++i) y[i] += col[i] * xj;
-  }
-}
-
-template <int... N>
-MatVecKernel matvec_kernel_for(Eigen::Index n, std::integer_sequence<int, N...>) {
-  MatVecKernel k = matvec_dynamic;
-  ((n == N + 1 ? (k = matvec_fixed<N + 1>, 0) : 0), ...);
-  return k;
-}
-
-/// The fastest y = phi x (+ c) kernel for an n x n phi.
-inline MatVecKernel matvec_kernel(Eigen::Index n) {
-  return matvec_kernel_for(n, std::make_integer_sequence<int, 16>{});
-}
 
 /// x(t + dt) = Phi(dt) x(t) + Psi(dt) b with Phi = exp(A dt), Psi = int_0^dt exp(A s) ds, both
 /// read off exp([[A, I], [0, 0]] dt). Keeps the last few (dt, Phi, Psi) so that a uniform grid

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ketasim/detail/matvec.hpp"
 #include "ketasim/detail/stiff.hpp"
 #include "ketasim/detail/system.hpp"
 #include "ketasim/model.hpp"
@@ -67,7 +68,7 @@ class OdeIntegrator {
   using vec = std::vector<double>;
 
   OdeIntegrator(const System& sys, const OdeOptions& opt, const Extra& extra)
-      : sys_(sys), opt_(opt), extra_(extra), n_(sys.layout.size) {}
+      : sys_(sys), opt_(opt), extra_(extra), n_(sys.layout.size), kernel_(matvec_kernel(n_)) {}
 
   template <class Record>
   void segment(Eigen::VectorXd& x, double t0, double t1, const Eigen::VectorXd& b,
@@ -81,10 +82,7 @@ class OdeIntegrator {
   }
 
   void rhs(const double* x, double* dxdt, double t) const {
-    Eigen::Map<const Eigen::VectorXd> xm(x, n_);
-    Eigen::Map<Eigen::VectorXd> dm(dxdt, n_);
-    dm.noalias() = sys_.a * xm;
-    dm += *b_;
+    kernel_(sys_.a.data(), x, b_->data(), dxdt, n_);  // dxdt = a x + b
     if constexpr (!is_linear<Extra>())
       extra_(std::span<const double>(x, static_cast<std::size_t>(n_)),
              std::span<double>(dxdt, static_cast<std::size_t>(n_)), t);
@@ -194,6 +192,7 @@ class OdeIntegrator {
   OdeOptions opt_;
   Extra extra_;
   Eigen::Index n_;
+  MatVecKernel kernel_;  ///< small fixed-size product for the state size (detail/matvec.hpp)
   std::unique_ptr<Dopri> dopri_;
   std::unique_ptr<StiffDense> ros_;
   vec s_, out_;

@@ -218,7 +218,7 @@ TEST_CASE("population: correlated variability reproduces Otto 2021's omega matri
   for (std::size_t i = 0; i < n; i += 997) CHECK_THAT(vn[i], WithinRel(98.638 * weights[i] / 70.0, 1e-12));
 }
 
-TEST_CASE("population: bioavailability varies on the logit scale and stays in (0, 1]",
+TEST_CASE("population: bioavailability varies on the logit scale and stays within 0 to 1",
           "[population]") {
   const Model model = test::reference_model();  // intranasal.f = 0.45
   const Population pop =

@@ -44,7 +44,7 @@ TEST_CASE("random: normal deviates have mean 0, SD 1 and normal tails", "[random
   CHECK_THAT(static_cast<double>(beyond_196) / n, WithinAbs(0.05, 5.0 * std::sqrt(0.0475 / n)));
 }
 
-TEST_CASE("random: uniform deviates lie in (0, 1]", "[random]") {
+TEST_CASE("random: uniform deviates lie above 0 and up to 1", "[random]") {
   SubjectRng r(1, 1);
   double lo = 1.0, hi = 0.0;
   for (int i = 0; i < 100000; ++i) {
