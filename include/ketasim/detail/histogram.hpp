@@ -12,6 +12,8 @@
 #include <span>
 #include <vector>
 
+#include "ketasim/detail/huge_pages.hpp"
+
 namespace ketasim::detail {
 
 /// One row of counts per output time. A positive value v lands in the bin of its binary exponent
@@ -99,13 +101,14 @@ class TimeHistogram {
   }
 
   /// Raw counts and extremes, for moving a histogram between processes.
-  const std::vector<std::uint32_t>& counts() const { return counts_; }
+  using Counts = std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>;
+  const Counts& counts() const { return counts_; }
   const std::vector<double>& top() const { return top_; }
   const std::vector<double>& bottom() const { return bottom_; }
   const std::vector<std::uint64_t>& totals() const { return total_; }
-  void assign(std::vector<std::uint32_t> counts, std::vector<double> top,
+  void assign(std::span<const std::uint32_t> counts, std::vector<double> top,
               std::vector<double> bottom, std::vector<std::uint64_t> totals) {
-    counts_ = std::move(counts);
+    counts_.assign(counts.begin(), counts.end());
     top_ = std::move(top);
     bottom_ = std::move(bottom);
     total_ = std::move(totals);
@@ -151,7 +154,7 @@ class TimeHistogram {
   bool signed_ = false;
   int width_ = 0;
   int zero_ = 0;
-  std::vector<std::uint32_t> counts_;
+  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> counts_;
   std::vector<double> top_, bottom_;
   std::vector<std::uint64_t> total_;
 };

@@ -15,11 +15,9 @@
 #include <optional>
 #include <thread>
 #include <utility>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include "ketasim/detail/expm.hpp"
+#include "ketasim/detail/huge_pages.hpp"
 #include "ketasim/detail/random.hpp"
 #include "ketasim/detail/system.hpp"
 #include "ketasim/ode.hpp"
@@ -90,21 +88,6 @@ inline std::string join_values(const std::vector<double>& values) {
     out += format_value(v);
   }
   return out;
-}
-
-/// Asks Linux for transparent huge pages on a large, not yet touched buffer (the n x T curves):
-/// far fewer page faults when the workers first write it. A hint; nothing changes elsewhere.
-inline void advise_huge_pages(const void* p, std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
-  if (bytes < 8 * huge) return;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(huge - 1);
-  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
 }
 
 /// The inputs of a run, validated once, in the form the workers use.
