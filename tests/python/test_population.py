@@ -254,3 +254,41 @@ def test_a_dask_cluster_gives_the_single_machine_result(pop):
                                           thresholds_ng_ml=[100.0], keep_individual=False)
     np.testing.assert_array_equal(light.summary().ce_ng_ml, single_light.summary().ce_ng_ml)
     np.testing.assert_array_equal(light.fraction_above(100.0), pop.fraction_above(100.0))
+
+
+def test_plot_population_draws_bands_and_the_onset_curve(pop):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = ks.plot.population({"reference": pop}, threshold_ng_ml=100)
+    try:
+        cp_ax, ce_ax, frac_ax = fig.axes
+        assert frac_ax.get_ylabel() == "Subjects reached (%)"
+        (median,) = [ln for ln in cp_ax.get_lines() if ln.get_label().startswith("reference")]
+        np.testing.assert_array_equal(median.get_ydata(), np.percentile(pop.cp_ng_ml, 50, axis=0))
+        (curve,) = frac_ax.get_lines()
+        np.testing.assert_array_equal(curve.get_ydata(), 100.0 * pop.fraction_above(100.0))
+        assert len(ce_ax.collections) >= 1  # the 5-95 % band
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="percentiles must be three increasing numbers"):
+        ks.plot.population({"reference": pop}, percentiles=(50, 5, 95))
+    with pytest.raises(ValueError, match="must be a ketasim.Population"):
+        ks.plot.population({"reference": 3})
+
+
+def test_compare_population_prints_fractions_and_writes_bands(tmp_path, capsys):
+    from ketasim import cli
+
+    csv_path = tmp_path / "cmp.csv"
+    assert cli.main(["compare", "--population", "200", "--no-plot", "--csv", str(csv_path)]) == 0
+    out = capsys.readouterr().out
+    assert "population: 200 virtual subjects per regimen (seed 7)" in out
+    assert "reached 70 by 30 min" in out
+    table = (tmp_path / "cmp_population.csv").read_text().splitlines()
+    header = table[0].split(",")
+    assert header[0] == "time_min" and "regimen1_ce_p50_ng_ml" in header
+    assert "regimen2_fraction_reached" in header and len(table) == 1 + 241  # 0..240 min
+    with pytest.raises(SystemExit):
+        cli.main(["compare", "--population", "0"])
