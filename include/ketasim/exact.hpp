@@ -19,8 +19,9 @@
 namespace ketasim {
 namespace detail {
 
-/// x(t + dt) = Phi(dt) x(t) + Psi(dt) b with Phi = exp(A dt), Psi = int_0^dt exp(A s) ds, both
-/// read off exp([[A, I], [0, 0]] dt). Keeps the last few (dt, Phi, Psi) so that a uniform grid
+/// x(t + dt) = Phi(dt) x(t) + Psi(dt) b with Phi = exp(A dt), Psi = int_0^dt exp(A s) ds, read
+/// as the blocks of exp([[A, I], [0, 0]] dt) (computed blockwise, see BasicExpm::
+/// compute_with_integral). Keeps the last few (dt, Phi, Psi) so that a uniform grid
 /// computes its propagator once, and, for the input in force, c = Psi(dt) b once per step length,
 /// so that a step is one small matrix-vector product and a vector sum. Allocates only when the
 /// state size changes.
@@ -31,11 +32,10 @@ class ExactPropagator {
     const Eigen::Index n = a.rows();
     if (n != n_) {
       n_ = n;
-      aug_.setZero(2 * n, 2 * n);
-      e_.resize(2 * n, 2 * n);
+      adt_.resize(n, n);
       tmp_.resize(n);
       b_.setZero(n);
-      expm_.resize(2 * n);
+      expm_.resize(n);
       kernel_ = matvec_kernel(n);
       for (auto& c : cache_) {
         c.phi.resize(n, n);
@@ -103,13 +103,8 @@ class ExactPropagator {
       if (std::abs(c.dt - dt) <= 1e-12 * dt) return c;
     Entry& c = cache_[next_];
     next_ = (next_ + 1) % cache_.size();
-    const Eigen::Index n = n_;
-    aug_.topLeftCorner(n, n) = a_ * dt;
-    aug_.topRightCorner(n, n).setIdentity();
-    aug_.topRightCorner(n, n) *= dt;
-    expm_.compute(aug_, e_);
-    c.phi = e_.topLeftCorner(n, n);
-    c.psi = e_.topRightCorner(n, n);
+    adt_.noalias() = a_ * dt;
+    expm_.compute_with_integral(adt_, dt, c.phi, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
     c.dt = dt;
     c.input = 0;
     ++expm_count_;
@@ -117,7 +112,7 @@ class ExactPropagator {
   }
 
   Eigen::Index n_ = -1;
-  Eigen::MatrixXd a_, aug_, e_;
+  Eigen::MatrixXd a_, adt_;
   Eigen::VectorXd tmp_, b_;
   MatVecKernel kernel_ = matvec_dynamic;
   bool b_zero_ = true;

@@ -14,15 +14,17 @@
 namespace ketasim::detail {
 
 /// Asks for huge pages on the 2 MB-aligned interior of a large, not yet touched buffer.
-inline void advise_huge_pages(const void* p, std::size_t bytes) {
+/// Takes the address as an integer: the memory is not yet written, and a pointer argument would
+/// make GCC warn that uninitialised memory may be read (-Wmaybe-uninitialized).
+inline void advise_huge_pages(std::uintptr_t address, std::size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
   if (bytes < 4 * huge) return;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(huge - 1);
+  const auto begin = (address + huge - 1) & ~(huge - 1);
+  const auto end = (address + bytes) & ~(huge - 1);
   if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 #else
-  (void)p;
+  (void)address;
   (void)bytes;
 #endif
 }
@@ -37,7 +39,7 @@ struct HugePageAllocator {
   T* allocate(std::size_t n) {
     void* p = std::malloc(n * sizeof(T));
     if (p == nullptr) throw std::bad_alloc();
-    advise_huge_pages(p, n * sizeof(T));
+    advise_huge_pages(reinterpret_cast<std::uintptr_t>(p), n * sizeof(T));
     return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t) noexcept { std::free(p); }

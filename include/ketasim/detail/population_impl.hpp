@@ -746,7 +746,8 @@ inline Population simulate_population(const Model& model, const Regimen& regimen
     if (d.effect_site) d.ce.resize(n, nt);
     if (d.observed) d.cp_observed.resize(n, nt);
     for (const auto* m : {&d.cp, &d.ce, &d.cp_observed})
-      detail::advise_huge_pages(m->data(), static_cast<std::size_t>(m->size()) * sizeof(double));
+      detail::advise_huge_pages(reinterpret_cast<std::uintptr_t>(m->data()),
+                                static_cast<std::size_t>(m->size()) * sizeof(double));
   }
   d.parameter_names = plan.names;
   d.parameters.resize(n, static_cast<Eigen::Index>(plan.names.size()));

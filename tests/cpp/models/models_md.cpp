@@ -87,7 +87,12 @@ std::string generate() {
       const std::string unit = r.unit.empty() ? "" : " " + r.unit;
       const auto d = r.difference_rel();
       char diff[32] = "";
-      if (d) std::snprintf(diff, sizeof diff, "%+.1f %%", 100.0 * *d);
+      if (d) {
+        // Rounded to 0.1 % first, so that a difference of -1e-12 prints as +0.0 %, not -0.0 %
+        // (the file must not change with the last bits of the solver).
+        const double pct = std::round(1000.0 * *d) / 10.0;
+        std::snprintf(diff, sizeof diff, "%+.1f %%", pct == 0.0 ? 0.0 : pct);
+      }
       o << "| "
         << (first ? "**" + i.key + "**" +
                         (i.published_model ? "" : " (composite, not a published model)")
