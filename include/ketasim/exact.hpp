@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -33,14 +34,16 @@ class ExactPropagator {
     if (n != n_) {
       n_ = n;
       adt_.resize(n, n);
+      phi_.resize(n, n);
       tmp_.resize(n);
       b_.setZero(n);
       expm_.resize(n);
-      kernel_ = matvec_kernel(n);
+      kernel_ = matvec_padded_kernel(n);
+      const Eigen::Index rows = padded_rows(n);
       for (auto& c : cache_) {
-        c.phi.resize(n, n);
+        c.phi.setZero(rows, n);
         c.psi.resize(n, n);
-        c.c.resize(n);
+        c.c.setZero(rows);
       }
     }
     a_ = a;
@@ -71,13 +74,32 @@ class ExactPropagator {
     const double* c = nullptr;
     if (!b_zero_) {
       if (e.input != input_) {
-        e.c.noalias() = e.psi * b_;
+        e.c.head(n_).noalias() = e.psi * b_;
         e.input = input_;
       }
       c = e.c.data();
     }
     kernel_(e.phi.data(), x.data(), c, tmp_.data(), n_);
     x.swap(tmp_);
+  }
+
+  /// y = x advanced by dt >= 0 under the input set by set_input; x and y are distinct arrays of
+  /// the state size (lets a caller write each output straight into its row of the result).
+  void advance_to(const double* x, double* y, double dt) {
+    if (dt <= 0.0) {
+      std::copy(x, x + n_, y);
+      return;
+    }
+    Entry& e = lookup(dt);
+    const double* c = nullptr;
+    if (!b_zero_) {
+      if (e.input != input_) {
+        e.c.head(n_).noalias() = e.psi * b_;
+        e.input = input_;
+      }
+      c = e.c.data();
+    }
+    kernel_(e.phi.data(), x, c, y, n_);
   }
 
   /// Advances x by dt >= 0 under input rates b (b_zero: skip the input term).
@@ -93,18 +115,33 @@ class ExactPropagator {
  private:
   struct Entry {
     double dt = -1.0;
-    Eigen::MatrixXd phi, psi;
-    Eigen::VectorXd c;           ///< psi * b for the input numbered `input`
+    Eigen::MatrixXd phi;         ///< padded_rows(n) x n: Phi over zero rows (matvec_padded)
+    Eigen::MatrixXd psi;
+    Eigen::VectorXd c;           ///< psi * b for the input numbered `input`, padded like phi
     std::uint64_t input = 0;
   };
 
   Entry& lookup(double dt) {
+    if (cache_[last_].dt == dt) return cache_[last_];  // a uniform grid: the same step again
+    return find_or_compute(dt);
+  }
+
+  /// The cached entry for dt (within 1e-12 relative), else a new one computed in the oldest slot.
+#if defined(__GNUC__)
+  __attribute__((noinline))
+#endif
+  Entry& find_or_compute(double dt) {
     for (auto& c : cache_)
-      if (std::abs(c.dt - dt) <= 1e-12 * dt) return c;
+      if (std::abs(c.dt - dt) <= 1e-12 * dt) {
+        last_ = static_cast<std::size_t>(&c - cache_.data());
+        return c;
+      }
+    last_ = next_;
     Entry& c = cache_[next_];
     next_ = (next_ + 1) % cache_.size();
     adt_.noalias() = a_ * dt;
-    expm_.compute_with_integral(adt_, dt, c.phi, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
+    expm_.compute_with_integral(adt_, dt, phi_, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
+    c.phi.topRows(n_) = phi_;  // the padding rows stay zero
     c.dt = dt;
     c.input = 0;
     ++expm_count_;
@@ -112,13 +149,14 @@ class ExactPropagator {
   }
 
   Eigen::Index n_ = -1;
-  Eigen::MatrixXd a_, adt_;
+  Eigen::MatrixXd a_, adt_, phi_;
   Eigen::VectorXd tmp_, b_;
   MatVecKernel kernel_ = matvec_dynamic;
   bool b_zero_ = true;
   std::uint64_t input_ = 1;  ///< numbers the distinct inputs seen (0 marks "no c cached")
   std::array<Entry, 4> cache_;
   std::size_t next_ = 0;
+  std::size_t last_ = 0;  ///< the entry found by the previous lookup
   int expm_count_ = 0;
   Expm expm_;
 };
@@ -182,9 +220,25 @@ inline Result simulate_exact(const Model& model, const Regimen& regimen,
   detail::RowMatrix states(static_cast<Eigen::Index>(times_min.size()), sys.layout.size);
   detail::ExactPropagator prop;
   prop.reset(sys.a);
-  Eigen::VectorXd x, b;
-  detail::solve_exact(sys, times_min, prop, x, b, [&](std::size_t i, const Eigen::VectorXd& s) {
-    states.row(static_cast<Eigen::Index>(i)) = s.transpose();
+  const Eigen::Index n = sys.layout.size;
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(n), b = Eigen::VectorXd::Zero(n);
+  auto row = [&](std::size_t i) { return states.data() + static_cast<Eigen::Index>(i) * n; };
+  // Each output is computed straight into its row of the result, from the previous row.
+  auto seg = [&](Eigen::VectorXd& s, double t0, double t1, const Eigen::VectorXd& in,
+                 std::size_t first, std::size_t last) {
+    prop.set_input(in, in.isZero(0.0));
+    double t = t0;
+    const double* prev = s.data();
+    for (std::size_t i = first; i < last; ++i) {
+      prop.advance_to(prev, row(i), times_min[i] - t);
+      prev = row(i);
+      t = times_min[i];
+    }
+    if (last > first) s = Eigen::Map<const Eigen::VectorXd>(prev, n);
+    prop.advance(s, t1 - t);
+  };
+  detail::walk(sys, times_min, x, 0.0, false, b, seg, [&](std::size_t i, const Eigen::VectorXd& s) {
+    std::copy(s.data(), s.data() + n, row(i));
   });
   return Result::from_states(times_min, std::move(states), std::move(eval),
                              model.compartment_names());

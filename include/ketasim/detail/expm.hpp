@@ -46,7 +46,7 @@ class BasicExpm {
     tmp_ = v_ + u_;
     out = lu_.solve(tmp_);
     for (int k = 0; k < s; ++k) {
-      tmp_.noalias() = out * out;
+      mul(tmp_, out, out);
       out.swap(tmp_);
     }
   }
@@ -70,14 +70,24 @@ class BasicExpm {
     psi = lu_.solve(tmp_);  // tmp_ holds u(a^2) after pade()
     psi *= 2.0 * hs;
     for (int k = 0; k < s; ++k) {
-      tmp_.noalias() = phi * psi;
+      mul(tmp_, phi, psi);
       psi += tmp_;
-      tmp_.noalias() = phi * phi;
+      mul(tmp_, phi, phi);
       phi.swap(tmp_);
     }
   }
 
  private:
+  /// dst = l r. Below 16 x 16 the coefficient-based product (no packing into blocks): for the
+  /// 5-10 states of a compartment model Eigen's general product path costs more than the
+  /// arithmetic.
+  static void mul(Mat& dst, const Mat& l, const Mat& r) {
+    if (l.rows() <= 16)
+      dst.noalias() = l.lazyProduct(r);
+    else
+      dst.noalias() = l * r;
+  }
+
   /// Chooses the Pade degree for a matrix of 1-norm norm1 held in a_ (scaling a_ by 2^-s when
   /// needed), fills u_, v_ and tmp_ = u(a_^2); returns s.
   int approximate(double norm1) {
@@ -105,41 +115,41 @@ class BasicExpm {
   void pade(int m) {
     const Eigen::Index n = n_;
     const auto id = Mat::Identity(n, n);
-    a2_.noalias() = a_ * a_;
+    mul(a2_, a_, a_);
     switch (m) {
       case 3: {
         constexpr double b[] = {120.0, 60.0, 12.0, 1.0};
         tmp_ = b[3] * a2_ + b[1] * id;
-        u_.noalias() = a_ * tmp_;
+        mul(u_, a_, tmp_);
         v_ = b[2] * a2_ + b[0] * id;
         break;
       }
       case 5: {
         constexpr double b[] = {30240.0, 15120.0, 3360.0, 420.0, 30.0, 1.0};
-        a4_.noalias() = a2_ * a2_;
+        mul(a4_, a2_, a2_);
         tmp_ = b[5] * a4_ + b[3] * a2_ + b[1] * id;
-        u_.noalias() = a_ * tmp_;
+        mul(u_, a_, tmp_);
         v_ = b[4] * a4_ + b[2] * a2_ + b[0] * id;
         break;
       }
       case 7: {
         constexpr double b[] = {17297280.0, 8648640.0, 1995840.0, 277200.0,
                                 25200.0,    1512.0,    56.0,      1.0};
-        a4_.noalias() = a2_ * a2_;
-        a6_.noalias() = a4_ * a2_;
+        mul(a4_, a2_, a2_);
+        mul(a6_, a4_, a2_);
         tmp_ = b[7] * a6_ + b[5] * a4_ + b[3] * a2_ + b[1] * id;
-        u_.noalias() = a_ * tmp_;
+        mul(u_, a_, tmp_);
         v_ = b[6] * a6_ + b[4] * a4_ + b[2] * a2_ + b[0] * id;
         break;
       }
       case 9: {
         constexpr double b[] = {17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0,
                                 2162160.0,     110880.0,     3960.0,       90.0,        1.0};
-        a4_.noalias() = a2_ * a2_;
-        a6_.noalias() = a4_ * a2_;
-        a8_.noalias() = a6_ * a2_;
+        mul(a4_, a2_, a2_);
+        mul(a6_, a4_, a2_);
+        mul(a8_, a6_, a2_);
         tmp_ = b[9] * a8_ + b[7] * a6_ + b[5] * a4_ + b[3] * a2_ + b[1] * id;
-        u_.noalias() = a_ * tmp_;
+        mul(u_, a_, tmp_);
         v_ = b[8] * a8_ + b[6] * a6_ + b[4] * a4_ + b[2] * a2_ + b[0] * id;
         break;
       }
@@ -149,16 +159,16 @@ class BasicExpm {
                                 670442572800.0,      33522128640.0,       1323241920.0,
                                 40840800.0,          960960.0,            16380.0,
                                 182.0,               1.0};
-        a4_.noalias() = a2_ * a2_;
-        a6_.noalias() = a4_ * a2_;
+        mul(a4_, a2_, a2_);
+        mul(a6_, a4_, a2_);
         // U = A [A6 (b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I]
         a8_ = b[13] * a6_ + b[11] * a4_ + b[9] * a2_;
-        tmp_.noalias() = a6_ * a8_;
+        mul(tmp_, a6_, a8_);
         tmp_ += b[7] * a6_ + b[5] * a4_ + b[3] * a2_ + b[1] * id;
-        u_.noalias() = a_ * tmp_;
+        mul(u_, a_, tmp_);
         // V = A6 (b12 A6 + b10 A4 + b8 A2) + b6 A6 + b4 A4 + b2 A2 + b0 I
         a8_ = b[12] * a6_ + b[10] * a4_ + b[8] * a2_;
-        v_.noalias() = a6_ * a8_;
+        mul(v_, a6_, a8_);
         v_ += b[6] * a6_ + b[4] * a4_ + b[2] * a2_ + b[0] * id;
         break;
       }
