@@ -21,8 +21,8 @@ void run(benchmark::State& state, std::size_t n, std::size_t points, unsigned th
   const Regimen regimen = bench::reference_regimen();
   const auto t = bench::reference_times(points);
   const PopulationSpec spec = reference_spec(n);
-  const PopulationOptions opt{.threads = threads, .keep_individual = keep,
-                              .thresholds_ng_ml = {100.0}};
+  const PopulationOptions opt{
+      .threads = threads, .keep_individual = keep, .thresholds_ng_ml = {100.0}};
   for (auto _ : state) {
     Population pop = simulate_population(model, regimen, t, spec, opt);
     benchmark::DoNotOptimize(pop.cmax_ng_ml().data());
@@ -30,9 +30,9 @@ void run(benchmark::State& state, std::size_t n, std::size_t points, unsigned th
   state.counters["subjects"] = static_cast<double>(n);
   state.counters["points"] = static_cast<double>(points);
   // Wall time per subject, printed with its unit (e.g. "8.1us").
-  state.counters["time_per_subject"] = benchmark::Counter(
-      static_cast<double>(n),
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["time_per_subject"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate |
+                                                     benchmark::Counter::kInvert);
 }
 
 /// 10,000 subjects x 721 points, curves kept, on range(0) threads (wall-clock time).

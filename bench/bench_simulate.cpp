@@ -38,8 +38,8 @@ void BM_grid_exact(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
   state.counters["time_per_point"] = benchmark::Counter(
-      static_cast<double>(t.size()), benchmark::Counter::kIsIterationInvariantRate |
-                                         benchmark::Counter::kInvert);
+      static_cast<double>(t.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_grid_exact)
     ->RangeMultiplier(10)

@@ -31,7 +31,8 @@ inline Regimen reference_regimen() {
 inline std::vector<double> reference_times(std::size_t n_points = 721, double t_end_min = 720.0) {
   std::vector<double> t(n_points);
   for (std::size_t i = 0; i < n_points; ++i)
-    t[i] = n_points == 1 ? 0.0 : t_end_min * static_cast<double>(i) / static_cast<double>(n_points - 1);
+    t[i] = n_points == 1 ? 0.0
+                         : t_end_min * static_cast<double>(i) / static_cast<double>(n_points - 1);
   return t;
 }
 

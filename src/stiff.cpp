@@ -12,7 +12,8 @@ namespace ketasim::detail {
 namespace odeint = boost::numeric::odeint;
 using uvec = boost::numeric::ublas::vector<double>;
 using umat = boost::numeric::ublas::matrix<double>;
-using Dense = odeint::rosenbrock4_dense_output<odeint::rosenbrock4_controller<odeint::rosenbrock4<double>>>;
+using Dense =
+    odeint::rosenbrock4_dense_output<odeint::rosenbrock4_controller<odeint::rosenbrock4<double>>>;
 
 struct StiffDense::Impl {
   Impl(double atol, double rtol, Rhs f_, Jac jac_)

@@ -33,8 +33,8 @@ int main() {
 
   // Find the nasal ka whose Cp peak falls at 20 min (bisection on the refined Tmax).
   auto nasal_model = [&](double ka) {
-    return Model::from_micro(domino, ke0).with_route(
-        "intranasal", Absorption{.ka_per_min = ka, .f = 0.45, .tlag_min = 0.0});
+    return Model::from_micro(domino, ke0)
+        .with_route("intranasal", Absorption{.ka_per_min = ka, .f = 0.45, .tlag_min = 0.0});
   };
   Regimen nasal;
   nasal.dose("intranasal", {.dose_mg = 50.0, .time_min = 0.0});
@@ -52,8 +52,8 @@ int main() {
   const double threshold = 100.0;  // ng/mL, illustrative effect-site level
   std::printf("ketasim onset table, 70 kg adult, Ce threshold %.0f ng/mL (ka nasal %.4f /min)\n",
               threshold, ka);
-  std::printf("%-28s %10s %9s %12s %12s %12s\n", "regimen", "Cmax", "Tmax", "Ce onset",
-              "Ce offset", "time above");
+  std::printf("%-28s %10s %9s %12s %12s %12s\n", "regimen", "Cmax", "Tmax", "Ce onset", "Ce offset",
+              "time above");
   std::printf("%-28s %10s %9s %12s %12s %12s\n", "", "ng/mL", "min", "min", "min", "min");
   struct Row {
     const char* label;

@@ -54,8 +54,8 @@ inline std::string format_value(T v) {
 /// "<where>: <field> must be <condition>, got <value>[ unit]"
 template <class V>
 [[noreturn, gnu::cold, gnu::noinline]] void fail(std::string_view where, std::string_view field,
-                                                  std::string_view condition, const V& value,
-                                                  std::string_view unit = {}) {
+                                                 std::string_view condition, const V& value,
+                                                 std::string_view unit = {}) {
   std::string msg;
   msg.reserve(96);
   msg.append(where).append(": ").append(field).append(" must be ").append(condition);
@@ -68,11 +68,10 @@ template <class V>
 }  // namespace ketasim
 
 /// Always-on check of user input; on failure throws ketasim::InvalidInput with the standard shape.
-#define KETASIM_CHECK(cond, where, field, condition, value, ...)                   \
-  do {                                                                              \
-    if (!(cond)) [[unlikely]]                                                       \
-      ::ketasim::detail::fail((where), (field), (condition), (value)__VA_OPT__(, ) \
-                                  __VA_ARGS__);                                     \
+#define KETASIM_CHECK(cond, where, field, condition, value, ...)                                 \
+  do {                                                                                           \
+    if (!(cond)) [[unlikely]]                                                                    \
+      ::ketasim::detail::fail((where), (field), (condition), (value)__VA_OPT__(, ) __VA_ARGS__); \
   } while (0)
 
 /// Internal invariant, compiled out under NDEBUG.

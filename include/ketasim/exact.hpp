@@ -115,9 +115,9 @@ class ExactPropagator {
  private:
   struct Entry {
     double dt = -1.0;
-    Eigen::MatrixXd phi;         ///< padded_rows(n) x n: Phi over zero rows (matvec_padded)
+    Eigen::MatrixXd phi;  ///< padded_rows(n) x n: Phi over zero rows (matvec_padded)
     Eigen::MatrixXd psi;
-    Eigen::VectorXd c;           ///< psi * b for the input numbered `input`, padded like phi
+    Eigen::VectorXd c;  ///< psi * b for the input numbered `input`, padded like phi
     std::uint64_t input = 0;
   };
 
@@ -127,10 +127,7 @@ class ExactPropagator {
   }
 
   /// The cached entry for dt (within 1e-12 relative), else a new one computed in the oldest slot.
-#if defined(__GNUC__)
-  __attribute__((noinline))
-#endif
-  Entry& find_or_compute(double dt) {
+  [[gnu::noinline]] Entry& find_or_compute(double dt) {
     for (auto& c : cache_)
       if (std::abs(c.dt - dt) <= 1e-12 * dt) {
         last_ = static_cast<std::size_t>(&c - cache_.data());
@@ -141,7 +138,7 @@ class ExactPropagator {
     next_ = (next_ + 1) % cache_.size();
     adt_.noalias() = a_ * dt;
     expm_.compute_with_integral(adt_, dt, phi_, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
-    c.phi.topRows(n_) = phi_;  // the padding rows stay zero
+    c.phi.topRows(n_) = phi_;                            // the padding rows stay zero
     c.dt = dt;
     c.input = 0;
     ++expm_count_;
@@ -189,10 +186,9 @@ class ExactEvaluator final : public Evaluator {
     prop.reset(sys_.a);
     Eigen::VectorXd x, b;
     out.resize(static_cast<Eigen::Index>(times.size()), sys_.layout.size);
-    solve_exact(sys_, times, prop, x, b,
-                [&](std::size_t i, const Eigen::VectorXd& s) {
-                  out.row(static_cast<Eigen::Index>(i)) = s.transpose();
-                });
+    solve_exact(sys_, times, prop, x, b, [&](std::size_t i, const Eigen::VectorXd& s) {
+      out.row(static_cast<Eigen::Index>(i)) = s.transpose();
+    });
   }
   void advance(Eigen::VectorXd& x, double t0, double t1) const override {
     ExactPropagator prop;

@@ -93,16 +93,15 @@ class OdeIntegrator {
  private:
   void count_step() {
     if (++steps_ > opt_.max_steps)
-      throw SolverError("simulate: the ODE solver reached max_steps = " +
-                        std::to_string(opt_.max_steps) + " (rtol " + format_value(opt_.rtol) +
-                        ", atol " + format_value(opt_.atol) +
-                        "); loosen the tolerances, raise max_steps or use method ode_stiff");
+      throw SolverError(
+          "simulate: the ODE solver reached max_steps = " + std::to_string(opt_.max_steps) +
+          " (rtol " + format_value(opt_.rtol) + ", atol " + format_value(opt_.atol) +
+          "); loosen the tolerances, raise max_steps or use method ode_stiff");
   }
 
   template <class Stepper, class State, class System, class Record>
-  void drive(Stepper& st, State& s, const System& system, Eigen::VectorXd& x, double t0,
-             double t1, std::span<const double> times, std::size_t first, std::size_t last,
-             Record& record) {
+  void drive(Stepper& st, State& s, const System& system, Eigen::VectorXd& x, double t0, double t1,
+             std::span<const double> times, std::size_t first, std::size_t last, Record& record) {
     const double span = t1 - t0;
     std::size_t io = first;
     const double eps = 1e-13 * std::max(1.0, std::abs(t1));
@@ -113,7 +112,8 @@ class OdeIntegrator {
       try {
         while (t1 - st.current_time() > eps) {
           const double rem = t1 - st.current_time();
-          if (st.current_time_step() > rem) st.initialize(st.current_state(), st.current_time(), rem);
+          if (st.current_time_step() > rem)
+            st.initialize(st.current_state(), st.current_time(), rem);
           const auto [ta, tb] = st.do_step(system);
           (void)ta;
           count_step();
@@ -156,8 +156,7 @@ class OdeIntegrator {
                  std::size_t first, std::size_t last, Record& record) {
     if (!ros_)
       ros_ = std::make_unique<StiffDense>(
-          opt_.atol, opt_.rtol,
-          [this](const double* xx, double* dd, double t) { rhs(xx, dd, t); },
+          opt_.atol, opt_.rtol, [this](const double* xx, double* dd, double t) { rhs(xx, dd, t); },
           [this](const double* xx, double* j, double t) { jacobian(xx, j, t); });
     s_.resize(static_cast<std::size_t>(n_));
     out_.resize(static_cast<std::size_t>(n_));
@@ -208,9 +207,8 @@ void solve_ode(const System& sys, std::span<const double> times, const OdeOption
   b.setZero(sys.layout.size);
   OdeIntegrator<Extra> integ(sys, opt, extra);
   auto seg = [&](Eigen::VectorXd& s, double t0, double t1, const Eigen::VectorXd& in,
-                 std::size_t first, std::size_t last) {
-    integ.segment(s, t0, t1, in, times, first, last, record);
-  };
+                 std::size_t first,
+                 std::size_t last) { integ.segment(s, t0, t1, in, times, first, last, record); };
   walk(sys, times, x, 0.0, false, b, seg, record);
 }
 
@@ -254,8 +252,8 @@ Result simulate_ode(const Model& model, const Regimen& regimen, std::span<const 
                     const OdeOptions& options = {}, const Extra& extra = {}) {
   detail::check_times(times_min);
   detail::check_ode_options(options);
-  auto eval =
-      std::make_shared<detail::OdeEvaluator<Extra>>(detail::compile(model, regimen), options, extra);
+  auto eval = std::make_shared<detail::OdeEvaluator<Extra>>(detail::compile(model, regimen),
+                                                            options, extra);
   const auto& sys = eval->system();
   detail::RowMatrix states(static_cast<Eigen::Index>(times_min.size()), sys.layout.size);
   Eigen::VectorXd x, b;

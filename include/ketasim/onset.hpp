@@ -28,14 +28,14 @@ struct Peak {
 struct OnsetMetrics {
   Series series = Series::ce;
   double threshold_ng_ml = 0.0;
-  double cmax_ng_ml = 0.0;       ///< Cp peak
-  double tmax_min = 0.0;         ///< time of the Cp peak
+  double cmax_ng_ml = 0.0;             ///< Cp peak
+  double tmax_min = 0.0;               ///< time of the Cp peak
   std::optional<double> ce_max_ng_ml;  ///< Ce peak (with an effect site)
   std::optional<double> ce_tmax_min;
-  double auc_ng_min_ml = 0.0;    ///< AUC of Cp over the window (first to last output time)
+  double auc_ng_min_ml = 0.0;          ///< AUC of Cp over the window (first to last output time)
   std::optional<double> t_onset_min;   ///< first time the series reaches the threshold
   std::optional<double> t_offset_min;  ///< first time after onset it falls back below it
-  double time_above_min = 0.0;   ///< total time at or above the threshold in the window
+  double time_above_min = 0.0;         ///< total time at or above the threshold in the window
 };
 
 namespace detail {
@@ -166,8 +166,7 @@ inline Peak peak(const Result& r, Series series = Series::cp) {
 /// Exact AUC of Cp between t0_min and t1_min (within or beyond the sampled times), ng x min/mL.
 inline double auc_ng_min_ml(const Result& r, double t0_min, double t1_min) {
   KETASIM_CHECK(r.evaluator() != nullptr, "auc", "result", "simulated", "empty");
-  KETASIM_CHECK(std::isfinite(t0_min) && t0_min >= 0.0, "auc", "t0_min", ">= 0 min", t0_min,
-                "min");
+  KETASIM_CHECK(std::isfinite(t0_min) && t0_min >= 0.0, "auc", "t0_min", ">= 0 min", t0_min, "min");
   KETASIM_CHECK(std::isfinite(t1_min) && t1_min >= t0_min, "auc", "t1_min",
                 ">= t0_min (" + detail::format_value(t0_min) + ")", t1_min, "min");
   const double ts[2] = {t0_min, t1_min};
@@ -181,8 +180,8 @@ inline double auc_ng_min_ml(const Result& r, double t0_min, double t1_min) {
 /// default (the model needs an effect site), or on Cp with series = Series::cp.
 inline OnsetMetrics onset(const Result& r, double threshold_ng_ml, Series series = Series::ce) {
   KETASIM_CHECK(r.evaluator() != nullptr, "onset", "result", "simulated", "empty");
-  KETASIM_CHECK(std::isfinite(threshold_ng_ml) && threshold_ng_ml > 0.0, "onset",
-                "threshold_ng_ml", "> 0 ng/mL", threshold_ng_ml, "ng/mL");
+  KETASIM_CHECK(std::isfinite(threshold_ng_ml) && threshold_ng_ml > 0.0, "onset", "threshold_ng_ml",
+                "> 0 ng/mL", threshold_ng_ml, "ng/mL");
   OnsetMetrics m;
   m.series = series;
   m.threshold_ng_ml = threshold_ng_ml;
@@ -191,8 +190,8 @@ inline OnsetMetrics onset(const Result& r, double threshold_ng_ml, Series series
   m.cmax_ng_ml = pc.c_ng_ml;
   m.tmax_min = pc.t_min;
   const int ja = r.layout().auc;
-  m.auc_ng_min_ml = 1000.0 * (cp.states()(static_cast<Eigen::Index>(cp.n() - 1), ja) -
-                              cp.states()(0, ja));
+  m.auc_ng_min_ml =
+      1000.0 * (cp.states()(static_cast<Eigen::Index>(cp.n() - 1), ja) - cp.states()(0, ja));
   std::optional<detail::Curve> ce_curve;
   if (r.has_effect_site()) {
     ce_curve.emplace(r, Series::ce);

@@ -71,7 +71,8 @@ class SubjectCovariates {
   std::size_t subject() const { return subject_; }
   std::span<const std::string> names() const { return names_; }
   std::span<const double> values() const { return values_; }
-  /// The value of a covariate by name ("weight_kg", ...); throws InvalidInput naming the known ones.
+  /// The value of a covariate by name ("weight_kg", ...); throws InvalidInput naming the known
+  /// ones.
   double operator[](std::string_view name) const;
 
  private:
@@ -114,7 +115,7 @@ struct PopulationOptions {
   /// counted by each time (needed up front when keep_individual is false).
   std::vector<double> thresholds_ng_ml = {};
   Output threshold_series = Output::ce;  ///< which concentration the thresholds apply to
-  Options solver = {};  ///< exact (default) or an ODE method and tolerances
+  Options solver = {};                   ///< exact (default) or an ODE method and tolerances
 };
 
 namespace detail {
@@ -135,9 +136,9 @@ struct PopulationData {
   std::vector<double> cmax, tmax, ce_max, ce_tmax;  ///< n
   std::vector<double> thresholds;
   Output threshold_series = Output::ce;
-  RowMatrix onset;           ///< K x n, NaN when never reached
-  IndexMatrix reached;       ///< K x n, first output index at or above the threshold, -1: never
-  CountMatrix above;         ///< K x T, subjects at or above the threshold at each time
+  RowMatrix onset;      ///< K x n, NaN when never reached
+  IndexMatrix reached;  ///< K x n, first output index at or above the threshold, -1: never
+  CountMatrix above;    ///< K x T, subjects at or above the threshold at each time
   TimeHistogram hist_cp, hist_ce, hist_observed;  ///< summaries-only runs
 };
 }  // namespace detail

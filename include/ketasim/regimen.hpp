@@ -132,8 +132,7 @@ inline Regimen& Regimen::infusion(const Infusion& inf) {
     amount = *inf.dose_mg;
   } else {
     const double r = *inf.rate_mg_per_min;
-    KETASIM_CHECK(std::isfinite(r) && r > 0.0, where, "rate_mg_per_min", "> 0 mg/min", r,
-                  "mg/min");
+    KETASIM_CHECK(std::isfinite(r) && r > 0.0, where, "rate_mg_per_min", "> 0 mg/min", r, "mg/min");
     amount = r * inf.duration_min;
   }
   detail::check_time(where, "start_min", inf.start_min);
@@ -152,8 +151,8 @@ inline Regimen& Regimen::dose(const std::string& route, const Dose& d) {
   KETASIM_CHECK(d.position >= 1, where, "position", ">= 1", d.position);
   detail::check_repeat(where, d.interval_min, d.count);
   for (int k = 0; k < d.count; ++k)
-    records_.push_back({DoseRecord::Kind::route, route, d.dose_mg,
-                        d.time_min + k * d.interval_min, 0.0, d.position});
+    records_.push_back({DoseRecord::Kind::route, route, d.dose_mg, d.time_min + k * d.interval_min,
+                        0.0, d.position});
   return *this;
 }
 
@@ -161,16 +160,16 @@ inline Regimen& Regimen::nasal_spray(const NasalSpray& s) {
   constexpr const char* where = "Regimen.nasal_spray";
   KETASIM_CHECK(std::isfinite(s.device_mg) && s.device_mg > 0.0, where, "device_mg", "> 0 mg",
                 s.device_mg, "mg");
-  KETASIM_CHECK(std::isfinite(s.dose_mg) && s.dose_mg > 0.0, where, "dose_mg", "> 0 mg",
-                s.dose_mg, "mg");
+  KETASIM_CHECK(std::isfinite(s.dose_mg) && s.dose_mg > 0.0, where, "dose_mg", "> 0 mg", s.dose_mg,
+                "mg");
   const double n = s.dose_mg / s.device_mg;
   const double devices = std::round(n);
   KETASIM_CHECK(devices >= 1.0 && std::abs(n - devices) < 1e-9, where, "dose_mg",
-                "a whole number of " + detail::format_value(s.device_mg) + " mg devices",
-                s.dose_mg, "mg");
+                "a whole number of " + detail::format_value(s.device_mg) + " mg devices", s.dose_mg,
+                "mg");
   KETASIM_CHECK(devices <= detail::max_repeats, where, "dose_mg",
-                "at most 100000 devices of " + detail::format_value(s.device_mg) + " mg",
-                s.dose_mg, "mg");
+                "at most 100000 devices of " + detail::format_value(s.device_mg) + " mg", s.dose_mg,
+                "mg");
   KETASIM_CHECK(std::isfinite(s.interval_min) && s.interval_min >= 0.0, where, "interval_min",
                 ">= 0 min", s.interval_min, "min");
   detail::check_time(where, "start_min", s.start_min);

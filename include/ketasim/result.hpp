@@ -130,8 +130,7 @@ inline std::vector<double> Result::concentration_ng_ml(std::string_view compartm
   }
   std::string known;
   for (const auto& c : columns_) known += (known.empty() ? "" : ", ") + c;
-  detail::fail("Result.concentration_ng_ml", "compartment", "one of [" + known + "]",
-               compartment);
+  detail::fail("Result.concentration_ng_ml", "compartment", "one of [" + known + "]", compartment);
 }
 
 }  // namespace ketasim

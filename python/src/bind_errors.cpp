@@ -6,7 +6,8 @@
 namespace ketasim::python {
 
 void bind_errors(py::module_& m) {
-  auto& invalid = py::register_exception<ketasim::InvalidInput>(m, "InvalidInput", PyExc_ValueError);
+  auto& invalid =
+      py::register_exception<ketasim::InvalidInput>(m, "InvalidInput", PyExc_ValueError);
   invalid.attr("__doc__") =
       "Bad input: a model parameter, a dose, a route or output times.\n\n"
       "A subclass of ValueError. The message names the place, the field and the value:\n"

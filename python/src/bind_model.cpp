@@ -22,8 +22,7 @@ std::vector<Absorption> paths_from(py::handle value, const std::string& where,
     std::size_t k = 0;
     for (auto item : value) {
       if (!py::isinstance<Absorption>(item))
-        fail_got(where, field + "[" + std::to_string(k) + "]", "an Absorption",
-                     repr_of(item));
+        fail_got(where, field + "[" + std::to_string(k) + "]", "an Absorption", repr_of(item));
       out.push_back(item.cast<Absorption>());
       ++k;
     }
@@ -36,7 +35,7 @@ void add_routes(Model& m, const py::object& routes, const char* where) {
   if (routes.is_none()) return;
   if (!py::isinstance<py::dict>(routes))
     fail_got(where, "routes", "a dict {route name: Absorption or [Absorption, ...]}",
-                 repr_of(routes));
+             repr_of(routes));
   for (auto [key, value] : routes.cast<py::dict>()) {
     if (!py::isinstance<py::str>(key))
       fail_got(where, "routes key", "a route name (str)", repr_of(key));
@@ -55,17 +54,15 @@ Model make_mammillary(std::optional<double> cl, std::optional<double> v1, double
   }
   if (!cl) fail_got("Model", "cl", "given (clearance, L/min)", "nothing");
   if (!v1) fail_got("Model", "v1", "given (central volume, L)", "nothing");
-  Model m = Model::mammillary(Mammillary{.cl = *cl, .v1 = *v1, .q2 = q2, .v2 = v2, .q3 = q3,
-                                         .v3 = v3},
-                              ke0);
+  Model m = Model::mammillary(
+      Mammillary{.cl = *cl, .v1 = *v1, .q2 = q2, .v2 = v2, .q3 = q3, .v3 = v3}, ke0);
   add_routes(m, routes, "Model");
   return m;
 }
 
 std::string join_repr(const std::vector<std::string>& names) {
   std::string s = "[";
-  for (std::size_t i = 0; i < names.size(); ++i)
-    s += (i ? ", '" : "'") + names[i] + "'";
+  for (std::size_t i = 0; i < names.size(); ++i) s += (i ? ", '" : "'") + names[i] + "'";
   return s + "]";
 }
 
@@ -229,15 +226,15 @@ Absorption(ka=0.05, f=0.45, tlag=0)
           [](double v1, double k10, double k12, double k21, double k13, double k31,
              std::optional<double> ke0, const py::object& routes) {
             Model mm = Model::from_micro(
-                MicroConstants{.v1 = v1, .k10 = k10, .k12 = k12, .k21 = k21, .k13 = k13,
-                               .k31 = k31},
+                MicroConstants{
+                    .v1 = v1, .k10 = k10, .k12 = k12, .k21 = k21, .k13 = k13, .k31 = k31},
                 ke0);
             add_routes(mm, routes, "Model.from_micro");
             return mm;
           },
-          py::kw_only(), py::arg("v1"), py::arg("k10"), py::arg("k12") = 0.0,
-          py::arg("k21") = 0.0, py::arg("k13") = 0.0, py::arg("k31") = 0.0,
-          py::arg("ke0") = py::none(), py::arg("routes") = py::none(),
+          py::kw_only(), py::arg("v1"), py::arg("k10"), py::arg("k12") = 0.0, py::arg("k21") = 0.0,
+          py::arg("k13") = 0.0, py::arg("k31") = 0.0, py::arg("ke0") = py::none(),
+          py::arg("routes") = py::none(),
           R"doc(A mammillary model from micro rate constants.
 
 Parameters
@@ -266,14 +263,16 @@ Examples
       // General network builder: each returns the model itself.
       .def(
           "add_compartment",
-          [](Model& self, std::string name, double volume_l, std::string parameter_name)
-              -> Model& { return self.add_compartment(std::move(name), volume_l, std::move(parameter_name)); },
+          [](Model& self, std::string name, double volume_l, std::string parameter_name) -> Model& {
+            return self.add_compartment(std::move(name), volume_l, std::move(parameter_name));
+          },
           py::arg("name"), py::arg("volume_l"), py::arg("parameter_name") = "",
           py::return_value_policy::reference_internal,
           "Adds a compartment of volume_l (L); the first one is the plasma compartment.\n\n"
           "Its volume is the parameter parameter_name (default 'v_<name>'). Returns the model.")
       .def(
-          "add_depot", [](Model& self, std::string name) -> Model& { return self.add_depot(std::move(name)); },
+          "add_depot",
+          [](Model& self, std::string name) -> Model& { return self.add_depot(std::move(name)); },
           py::arg("name"), py::return_value_policy::reference_internal,
           "Adds an absorption depot: it holds mass (mg), has no volume. Returns the model.")
       .def(
@@ -364,7 +363,8 @@ A dose by the route is split between the paths by their ``fraction`` (or
       // Named parameters.
       .def("parameter_names", &Model::parameter_names, "Names of all parameters, in order.")
       .def(
-          "parameter", [](const Model& self, const std::string& name) { return self.parameter(name); },
+          "parameter",
+          [](const Model& self, const std::string& name) { return self.parameter(name); },
           py::arg("name"), "Value of a named parameter (its unit: parameter_unit(name)).")
       .def(
           "set_parameter",
@@ -393,7 +393,8 @@ A dose by the route is split between the paths by their ``fraction`` (or
       .def_property_readonly("route_names", &Model::route_names,
                              "Names of the defined routes (the built-in 'iv' is not listed).")
       .def(
-          "has_route", [](const Model& self, const std::string& name) { return self.has_route(name); },
+          "has_route",
+          [](const Model& self, const std::string& name) { return self.has_route(name); },
           py::arg("name"), "Whether a dose can be given by this route (including 'iv').")
       .def_property_readonly("has_effect_site", &Model::has_effect_site,
                              "Whether the model has an effect site (a ke0).")
@@ -414,11 +415,12 @@ A dose by the route is split between the paths by their ``fraction`` (or
           },
           "Compartments reported as analytes of their own.")
       .def("__len__", &Model::n_compartments, "Number of compartments (depots included).")
-      .def("validate", &Model::validate,
-           "Raises ValueError unless the model can be simulated.")
-      .def("copy", [](const Model& self) { return Model(self); }, "An independent copy.")
+      .def("validate", &Model::validate, "Raises ValueError unless the model can be simulated.")
+      .def(
+          "copy", [](const Model& self) { return Model(self); }, "An independent copy.")
       .def("__copy__", [](const Model& self) { return Model(self); })
-      .def("__deepcopy__", [](const Model& self, py::dict) { return Model(self); }, py::arg("memo"))
+      .def(
+          "__deepcopy__", [](const Model& self, py::dict) { return Model(self); }, py::arg("memo"))
       .def("__repr__", &model_repr);
 }
 

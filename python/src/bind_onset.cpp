@@ -49,24 +49,24 @@ py::dict metrics_dict(const OnsetMetrics& m) {
 std::string metrics_repr(const OnsetMetrics& m) {
   std::ostringstream os;
   os.precision(6);
-  os << "OnsetMetrics(series='" << series_name(m.series) << "', threshold_ng_ml="
-     << m.threshold_ng_ml << ", cmax_ng_ml=" << m.cmax_ng_ml << ", tmax_min=" << m.tmax_min
-     << ", ce_max_ng_ml=" << fmt(m.ce_max_ng_ml) << ", ce_tmax_min=" << fmt(m.ce_tmax_min)
-     << ", auc_ng_min_ml=" << m.auc_ng_min_ml << ", t_onset_min=" << fmt(m.t_onset_min)
-     << ", t_offset_min=" << fmt(m.t_offset_min) << ", time_above_min=" << m.time_above_min
-     << ")";
+  os << "OnsetMetrics(series='" << series_name(m.series)
+     << "', threshold_ng_ml=" << m.threshold_ng_ml << ", cmax_ng_ml=" << m.cmax_ng_ml
+     << ", tmax_min=" << m.tmax_min << ", ce_max_ng_ml=" << fmt(m.ce_max_ng_ml)
+     << ", ce_tmax_min=" << fmt(m.ce_tmax_min) << ", auc_ng_min_ml=" << m.auc_ng_min_ml
+     << ", t_onset_min=" << fmt(m.t_onset_min) << ", t_offset_min=" << fmt(m.t_offset_min)
+     << ", time_above_min=" << m.time_above_min << ")";
   return os.str();
 }
 
 }  // namespace
 
 void bind_onset(py::module_& m) {
-  py::class_<Peak>(m, "Peak", "The highest concentration over a result's window and when it is "
-                              "first reached; unpacks as (c_ng_ml, t_min).")
+  py::class_<Peak>(m, "Peak",
+                   "The highest concentration over a result's window and when it is "
+                   "first reached; unpacks as (c_ng_ml, t_min).")
       .def_readonly("c_ng_ml", &Peak::c_ng_ml, "Peak concentration, ng/mL.")
       .def_readonly("t_min", &Peak::t_min, "Time of the peak, min.")
-      .def("__iter__",
-           [](const Peak& p) { return py::iter(py::make_tuple(p.c_ng_ml, p.t_min)); })
+      .def("__iter__", [](const Peak& p) { return py::iter(py::make_tuple(p.c_ng_ml, p.t_min)); })
       .def("__repr__", [](const Peak& p) {
         std::ostringstream os;
         os.precision(6);
@@ -95,8 +95,9 @@ t_offset_min : float or None
 time_above_min : float
     Total time at or above the threshold within the window, min.
 )doc")
-      .def_property_readonly("series", [](const OnsetMetrics& x) { return series_name(x.series); },
-                             "'ce' or 'cp': the series the threshold metrics are about.")
+      .def_property_readonly(
+          "series", [](const OnsetMetrics& x) { return series_name(x.series); },
+          "'ce' or 'cp': the series the threshold metrics are about.")
       .def_readonly("threshold_ng_ml", &OnsetMetrics::threshold_ng_ml, "Threshold, ng/mL.")
       .def_readonly("cmax_ng_ml", &OnsetMetrics::cmax_ng_ml, "Cp peak, ng/mL.")
       .def_readonly("tmax_min", &OnsetMetrics::tmax_min, "Time of the Cp peak, min.")
@@ -106,8 +107,7 @@ time_above_min : float
                     "Time of the Ce peak, min (None without an effect site).")
       .def_readonly("auc_ng_min_ml", &OnsetMetrics::auc_ng_min_ml,
                     "AUC of Cp over the window, ng*min/mL.")
-      .def_readonly("auc", &OnsetMetrics::auc_ng_min_ml,
-                    "Alias of auc_ng_min_ml (ng*min/mL).")
+      .def_readonly("auc", &OnsetMetrics::auc_ng_min_ml, "Alias of auc_ng_min_ml (ng*min/mL).")
       .def_readonly("t_onset_min", &OnsetMetrics::t_onset_min,
                     "First time the series reaches the threshold, min (None: never).")
       .def_readonly("t_offset_min", &OnsetMetrics::t_offset_min,

@@ -36,8 +36,7 @@ std::vector<NamedValues> named_arrays(const py::object& obj, const char* field) 
   std::vector<NamedValues> out;
   if (obj.is_none()) return out;
   if (!py::isinstance<py::dict>(obj))
-    fail_got("simulate_population", field, "a dict of name -> one value per subject",
-             repr_of(obj));
+    fail_got("simulate_population", field, "a dict of name -> one value per subject", repr_of(obj));
   for (auto [k, v] : obj.cast<py::dict>()) {
     if (!py::isinstance<py::str>(k))
       fail_got("simulate_population", std::string(field) + " key", "a name (str)", repr_of(k));
@@ -47,7 +46,8 @@ std::vector<NamedValues> named_arrays(const py::object& obj, const char* field) 
   return out;
 }
 
-const char* kSimulatePopulationDoc = R"doc(Simulates a virtual population (the engine behind ketasim.simulate_population).
+const char* kSimulatePopulationDoc =
+    R"doc(Simulates a virtual population (the engine behind ketasim.simulate_population).
 
 Use :func:`ketasim.simulate_population`, which validates the Python-side arguments, accepts a
 Dask client and returns a :class:`ketasim.Population`.
@@ -66,8 +66,8 @@ py::dict population_state(const Population& p) {
     py::dict s;
     s["n_times"] = h.n_times();
     s["signed"] = h.is_signed();
-    s["counts"] = py::array_t<std::uint32_t>(static_cast<py::ssize_t>(h.counts().size()),
-                                             h.counts().data());
+    s["counts"] =
+        py::array_t<std::uint32_t>(static_cast<py::ssize_t>(h.counts().size()), h.counts().data());
     s["top"] = h.top();
     s["bottom"] = h.bottom();
     s["totals"] = h.totals();
@@ -115,10 +115,10 @@ Population population_from_state(const py::dict& s) {
   auto hist = [&](const char* key) {
     const py::dict h = s[key].cast<py::dict>();
     detail::TimeHistogram out(h["n_times"].cast<std::size_t>(), h["signed"].cast<bool>());
-    auto counts = py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>::ensure(
-        h["counts"]);
-    out.assign({counts.data(), counts.data() + counts.size()},
-               h["top"].cast<std::vector<double>>(), h["bottom"].cast<std::vector<double>>(),
+    auto counts =
+        py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>::ensure(h["counts"]);
+    out.assign({counts.data(), counts.data() + counts.size()}, h["top"].cast<std::vector<double>>(),
+               h["bottom"].cast<std::vector<double>>(),
                h["totals"].cast<std::vector<std::uint64_t>>());
     return out;
   };
@@ -213,14 +213,15 @@ Model model_from_recipe_list(const py::list& steps) {
     st.value = t[4].cast<double>();
     for (const auto& pd : t[5].cast<py::list>()) {
       const auto d = pd.cast<py::dict>();
-      st.paths.push_back({.ka_per_min = d["ka"].cast<double>(),
-                          .f = d["f"].cast<double>(),
-                          .tlag_min = d["tlag"].cast<double>(),
-                          .duration_min = d["duration"].cast<double>(),
-                          .fraction = d["fraction"].cast<double>(),
-                          .fraction_by_position = d["fraction_by_position"].cast<std::vector<double>>(),
-                          .target = d["target"].cast<std::string>(),
-                          .name = d["name"].cast<std::string>()});
+      st.paths.push_back(
+          {.ka_per_min = d["ka"].cast<double>(),
+           .f = d["f"].cast<double>(),
+           .tlag_min = d["tlag"].cast<double>(),
+           .duration_min = d["duration"].cast<double>(),
+           .fraction = d["fraction"].cast<double>(),
+           .fraction_by_position = d["fraction_by_position"].cast<std::vector<double>>(),
+           .target = d["target"].cast<std::string>(),
+           .name = d["name"].cast<std::string>()});
     }
     out.push_back(std::move(st));
   }
@@ -291,7 +292,8 @@ Papers give inter-individual variability as %CV or as omega^2 (then sd = sqrt(om
 0.2936
 )doc");
 
-  py::class_<Population>(m, "Population", R"doc(A simulated virtual population (see ketasim.Population).
+  py::class_<Population>(m, "Population",
+                         R"doc(A simulated virtual population (see ketasim.Population).
 
 Curves are (n, T) read-only NumPy views of the population's memory; per-subject arrays have one
 value per subject.
@@ -300,7 +302,8 @@ value per subject.
       .def_property_readonly("first_subject", &Population::first_subject,
                              "Index of the first subject in the whole population.")
       .def_property_readonly(
-          "time_min", [](py::object self) {
+          "time_min",
+          [](py::object self) {
             return vector_view(self, self.cast<const Population&>().time_min());
           },
           "Output times, min.")
@@ -317,7 +320,8 @@ value per subject.
           "ce_ng_ml", [](py::object self) { return curve_view(self, Output::ce); },
           "Effect-site concentration, ng/mL, (n, T).")
       .def_property_readonly(
-          "cp_observed_ng_ml", [](py::object self) { return curve_view(self, Output::cp_observed); },
+          "cp_observed_ng_ml",
+          [](py::object self) { return curve_view(self, Output::cp_observed); },
           "Cp with residual error, ng/mL, (n, T).")
       .def_property_readonly("parameter_names", &Population::parameter_names,
                              "Names of the parameters' columns.")
@@ -333,11 +337,15 @@ value per subject.
           "Each subject's parameters, (n, P), columns named by parameter_names.")
       .def_property_readonly(
           "cmax_ng_ml",
-          [](py::object self) { return vector_view(self, self.cast<const Population&>().cmax_ng_ml()); },
+          [](py::object self) {
+            return vector_view(self, self.cast<const Population&>().cmax_ng_ml());
+          },
           "Highest Cp sample of each subject, ng/mL.")
       .def_property_readonly(
           "tmax_min",
-          [](py::object self) { return vector_view(self, self.cast<const Population&>().tmax_min()); },
+          [](py::object self) {
+            return vector_view(self, self.cast<const Population&>().tmax_min());
+          },
           "Time of each subject's highest Cp sample, min.")
       .def_property_readonly(
           "ce_max_ng_ml",
@@ -358,9 +366,9 @@ value per subject.
           [](const Population& p) { return std::string(output_name(p.threshold_series())); },
           "Concentration the thresholds apply to: 'cp', 'ce' or 'cp_observed'.")
       .def(
-          "onset_min",
-          [](const Population& p, double thr) { return to_numpy(p.onset_min(thr)); },
-          py::arg("threshold_ng_ml"), "Each subject's onset time for a simulated threshold, min (NaN: never).")
+          "onset_min", [](const Population& p, double thr) { return to_numpy(p.onset_min(thr)); },
+          py::arg("threshold_ng_ml"),
+          "Each subject's onset time for a simulated threshold, min (NaN: never).")
       .def(
           "percentiles",
           [](const Population& p, const std::vector<double>& pct, const std::string& series) {
@@ -388,11 +396,11 @@ value per subject.
       "simulate_population",
       [](const Model& model, const Regimen& regimen, const py::object& times_obj, std::size_t n,
          std::uint64_t seed, std::size_t first_subject, const py::object& variability,
-         const py::object& correlation, const py::object& parameters,
-         const py::object& covariates, const py::object& model_for, double additive_ng_ml,
-         double proportional, unsigned threads, bool keep_individual,
-         const std::vector<double>& thresholds_ng_ml, const std::string& threshold_series,
-         const std::string& method, double rtol, double atol, std::size_t max_steps) {
+         const py::object& correlation, const py::object& parameters, const py::object& covariates,
+         const py::object& model_for, double additive_ng_ml, double proportional, unsigned threads,
+         bool keep_individual, const std::vector<double>& thresholds_ng_ml,
+         const std::string& threshold_series, const std::string& method, double rtol, double atol,
+         std::size_t max_steps) {
         const std::vector<double> times = as_vector(times_obj, "times_min");
         PopulationSpec spec;
         spec.n = n;
@@ -439,8 +447,7 @@ value per subject.
               kw[py::str(c.names()[k])] = c.values()[k];
             py::object built = fn(**kw);
             if (!py::isinstance<Model>(built))
-              fail_got("simulate_population", "model_for(...)", "a ketasim.Model",
-                       repr_of(built));
+              fail_got("simulate_population", "model_for(...)", "a ketasim.Model", repr_of(built));
             return built.cast<Model>();
           };
         }
@@ -450,8 +457,8 @@ value per subject.
         opt.keep_individual = keep_individual;
         opt.thresholds_ng_ml = thresholds_ng_ml;
         opt.threshold_series = parse_output(threshold_series);
-        opt.solver = {.method = parse_method(method), .rtol = rtol, .atol = atol,
-                      .max_steps = max_steps};
+        opt.solver = {
+            .method = parse_method(method), .rtol = rtol, .atol = atol, .max_steps = max_steps};
         py::gil_scoped_release release;
         return simulate_population(model, regimen, times, spec, opt);
       },
@@ -460,10 +467,9 @@ value per subject.
       py::arg("correlation") = py::none(), py::arg("parameters") = py::none(),
       py::arg("covariates") = py::none(), py::arg("model_for") = py::none(),
       py::arg("additive_ng_ml") = 0.0, py::arg("proportional") = 0.0, py::arg("threads") = 0,
-      py::arg("keep_individual") = true,
-      py::arg("thresholds_ng_ml") = std::vector<double>{}, py::arg("threshold_series") = "ce",
-      py::arg("method") = "exact", py::arg("rtol") = 1e-8, py::arg("atol") = 1e-9,
-      py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
+      py::arg("keep_individual") = true, py::arg("thresholds_ng_ml") = std::vector<double>{},
+      py::arg("threshold_series") = "ce", py::arg("method") = "exact", py::arg("rtol") = 1e-8,
+      py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
 }
 
 }  // namespace ketasim::python

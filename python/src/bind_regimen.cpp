@@ -55,8 +55,9 @@ void bind_regimen(py::module_& m) {
 
   py::class_<DoseRecord>(m, "DoseRecord",
                          "One expanded dose of a Regimen (repeats unrolled); read-only.")
-      .def_property_readonly("kind", [](const DoseRecord& r) { return kind_name(r.kind); },
-                             "'bolus', 'infusion' or 'route'.")
+      .def_property_readonly(
+          "kind", [](const DoseRecord& r) { return kind_name(r.kind); },
+          "'bolus', 'infusion' or 'route'.")
       .def_readonly("target", &DoseRecord::target,
                     "Compartment (bolus, infusion; '' = plasma) or route name.")
       .def_readonly("amount_mg", &DoseRecord::amount_mg, "Dose as given (before F), mg.")
@@ -66,7 +67,8 @@ void bind_regimen(py::module_& m) {
                     "Place of a route dose in its session (1 = first device).")
       .def("__repr__", &record_repr);
 
-  py::class_<Regimen>(m, "Regimen", R"doc(A dosing regimen: IV boluses, IV infusions and doses by route.
+  py::class_<Regimen>(m, "Regimen",
+                      R"doc(A dosing regimen: IV boluses, IV infusions and doses by route.
 
 Every method adds doses and returns the regimen, so calls chain; doses may overlap and all
 count. Times in minutes from t = 0, doses in mg.
@@ -92,8 +94,8 @@ Examples
                                     .interval_min = interval_min,
                                     .count = count});
           },
-          py::arg("dose_mg"), py::arg("time_min") = 0.0, py::kw_only(),
-          py::arg("compartment") = "", py::arg("interval_min") = 0.0, py::arg("count") = 1,
+          py::arg("dose_mg"), py::arg("time_min") = 0.0, py::kw_only(), py::arg("compartment") = "",
+          py::arg("interval_min") = 0.0, py::arg("count") = 1,
           py::return_value_policy::reference_internal,
           R"doc(IV bolus of dose_mg (mg) at time_min (min).
 
@@ -154,8 +156,8 @@ Regimen
 )doc")
       .def(
           "dose",
-          [](Regimen& self, const std::string& route, double dose_mg, double time_min,
-             int position, double interval_min, int count) -> Regimen& {
+          [](Regimen& self, const std::string& route, double dose_mg, double time_min, int position,
+             double interval_min, int count) -> Regimen& {
             return self.dose(route, Dose{.dose_mg = dose_mg,
                                          .time_min = time_min,
                                          .position = position,
@@ -187,8 +189,8 @@ Regimen
 )doc")
       .def(
           "nasal_spray",
-          [](Regimen& self, double dose_mg, double start_min, double device_mg,
-             double interval_min, std::string route) -> Regimen& {
+          [](Regimen& self, double dose_mg, double start_min, double device_mg, double interval_min,
+             std::string route) -> Regimen& {
             return self.nasal_spray(NasalSpray{.dose_mg = dose_mg,
                                                .start_min = start_min,
                                                .device_mg = device_mg,
@@ -221,15 +223,19 @@ Returns
 Regimen
     This regimen.
 )doc")
-      .def_property_readonly("records", [](const Regimen& r) { return std::vector<DoseRecord>(r.records()); },
-                             "The expanded doses, in the order given (a list of DoseRecord).")
+      .def_property_readonly(
+          "records", [](const Regimen& r) { return std::vector<DoseRecord>(r.records()); },
+          "The expanded doses, in the order given (a list of DoseRecord).")
       .def_property_readonly("total_dose_mg", &Regimen::total_dose_mg,
                              "Sum of all doses as given (before bioavailability), mg.")
-      .def("__len__", [](const Regimen& r) { return r.records().size(); }, "Number of doses.")
-      .def("copy", [](const Regimen& self) { return Regimen(self); }, "An independent copy.")
+      .def(
+          "__len__", [](const Regimen& r) { return r.records().size(); }, "Number of doses.")
+      .def(
+          "copy", [](const Regimen& self) { return Regimen(self); }, "An independent copy.")
       .def("__copy__", [](const Regimen& self) { return Regimen(self); })
-      .def("__deepcopy__", [](const Regimen& self, py::dict) { return Regimen(self); },
-           py::arg("memo"))
+      .def(
+          "__deepcopy__", [](const Regimen& self, py::dict) { return Regimen(self); },
+          py::arg("memo"))
       .def("__repr__", &regimen_repr);
 }
 

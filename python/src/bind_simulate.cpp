@@ -40,7 +40,8 @@ Times as_times(const py::object& obj) {
 std::string result_repr(const Result& r) {
   std::ostringstream os;
   os << "Result(" << r.size() << " times";
-  if (r.size() > 0) os << " from " << r.time_min().front() << " to " << r.time_min().back() << " min";
+  if (r.size() > 0)
+    os << " from " << r.time_min().front() << " to " << r.time_min().back() << " min";
   os << ", columns=[";
   for (std::size_t i = 0; i < r.columns().size(); ++i)
     os << (i ? ", '" : "'") << r.columns()[i] << "'";

@@ -33,8 +33,7 @@ inline py::array view(const double* data, py::ssize_t n, py::ssize_t stride_byte
 
 /// A read-only 2-D float64 NumPy view (rows x cols, strides in bytes) that keeps `base` alive.
 inline py::array view(const double* data, py::ssize_t rows, py::ssize_t cols,
-                      py::ssize_t row_stride_bytes, py::ssize_t col_stride_bytes,
-                      py::handle base) {
+                      py::ssize_t row_stride_bytes, py::ssize_t col_stride_bytes, py::handle base) {
   py::array a(py::dtype::of<double>(), {rows, cols}, {row_stride_bytes, col_stride_bytes},
               const_cast<double*>(data), base);
   a.attr("setflags")(py::arg("write") = false);

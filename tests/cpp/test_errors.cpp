@@ -87,7 +87,8 @@ TEST_CASE("errors: output times", "[errors]") {
   Regimen r;
   r.bolus({.dose_mg = 10.0});
   const std::vector<double> empty;
-  CHECK_THROWS_WITH(simulate(m, r, empty), "simulate: times_min must be non-empty, got \"an empty list\"");
+  CHECK_THROWS_WITH(simulate(m, r, empty),
+                    "simulate: times_min must be non-empty, got \"an empty list\"");
   const double unsorted[] = {0.0, 5.0, 3.0};
   CHECK_THROWS_WITH(simulate(m, r, unsorted),
                     "simulate: times_min[2] must be sorted (>= 5), got 3 min");

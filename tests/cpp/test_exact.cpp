@@ -32,8 +32,8 @@ TEST_CASE("exact: output at any sorted times, not only a grid", "[exact]") {
 TEST_CASE("exact: output that starts after the doses", "[exact]") {
   const Model m = Model::one_compartment({.cl = 1.0, .v1 = 10.0});
   Regimen r;
-  r.bolus({.dose_mg = 10.0, .time_min = 1.0}).infusion({.dose_mg = 5.0, .start_min = 2.0,
-                                                        .duration_min = 3.0});
+  r.bolus({.dose_mg = 10.0, .time_min = 1.0})
+      .infusion({.dose_mg = 5.0, .start_min = 2.0, .duration_min = 3.0});
   const double late[] = {50.0};
   const auto dense = test::grid(0.0, 50.0, 0.5);
   CHECK_THAT(simulate(m, r, late).cp_ng_ml()[0],

@@ -42,8 +42,8 @@ TEST_CASE("model: mammillary builders name compartments and parameters", "[model
     CHECK_FALSE(m.has_route("oral"));
   }
   SECTION("from micro constants equals from clearances") {
-    const Model a = Model::from_micro({.v1 = 4.41, .k10 = 0.4381, .k12 = 0.5921, .k21 = 0.247,
-                                       .k13 = 0.59, .k31 = 0.0146});
+    const Model a = Model::from_micro(
+        {.v1 = 4.41, .k10 = 0.4381, .k12 = 0.5921, .k21 = 0.247, .k13 = 0.59, .k31 = 0.0146});
     CHECK_THAT(a.parameter("cl"), WithinRel(4.41 * 0.4381, 1e-14));
     CHECK_THAT(a.parameter("v3"), WithinRel(4.41 * 0.59 / 0.0146, 1e-14));
   }
@@ -84,11 +84,12 @@ TEST_CASE("model: general network with a liver, a metabolite and split absorptio
       .add_transfer("liver", "metabolite", 2.77 / 60.0, "kmet")
       .add_clearance("metabolite", 38.0 / 60.0, "cl_met")
       .add_analyte("metabolite");
-  m.with_route("intranasal",
-               std::vector<Absorption>{{.ka_per_min = 2.93 / 60.0, .name = "nasal"},
-                                       {.ka_per_min = 1.45 / 60.0, .f = 0.64,
-                                        .duration_min = 0.53 * 60.0, .target = "liver",
-                                        .name = "swallowed"}});
+  m.with_route("intranasal", std::vector<Absorption>{{.ka_per_min = 2.93 / 60.0, .name = "nasal"},
+                                                     {.ka_per_min = 1.45 / 60.0,
+                                                      .f = 0.64,
+                                                      .duration_min = 0.53 * 60.0,
+                                                      .target = "liver",
+                                                      .name = "swallowed"}});
   CHECK(m.n_compartments() == 5);
   CHECK(m.has_parameter("intranasal.nasal.ka"));
   CHECK(m.has_parameter("intranasal.swallowed.duration"));

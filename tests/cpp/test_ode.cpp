@@ -34,9 +34,9 @@ TEST_CASE("ode: Michaelis-Menten elimination in a few lines matches its implicit
       CHECK(std::abs(t_implied - t[i]) < 1e-6);
     }
     // Mass still balances with the extension's transfer to 'eliminated'.
-    CHECK_THAT(res.amounts_mg()(static_cast<Eigen::Index>(t.size() - 1), 0) +
-                   res.eliminated_mg().back(),
-               WithinRel(dose, 1e-9));
+    CHECK_THAT(
+        res.amounts_mg()(static_cast<Eigen::Index>(t.size() - 1), 0) + res.eliminated_mg().back(),
+        WithinRel(dose, 1e-9));
   }
 }
 

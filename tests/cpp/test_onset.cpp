@@ -22,8 +22,7 @@ double bisect(F&& f, double a, double b) {
 }
 }  // namespace
 
-TEST_CASE("onset: Tmax and Cmax of first-order absorption are refined between samples",
-          "[onset]") {
+TEST_CASE("onset: Tmax and Cmax of first-order absorption are refined between samples", "[onset]") {
   const double v = 40.0, kel = 0.025, ka = 0.08, dose = 50.0;
   const Model m = Model::one_compartment({.cl = kel * v, .v1 = v})
                       .with_route("oral", Absorption{.ka_per_min = ka});

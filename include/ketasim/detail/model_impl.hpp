@@ -41,8 +41,7 @@ inline void check_parameter(std::string_view where, std::string_view name, Param
                     unit);
       return;
     default:
-      KETASIM_CHECK(std::isfinite(v) && v > 0.0, where, name, "> 0 " + std::string(unit), v,
-                    unit);
+      KETASIM_CHECK(std::isfinite(v) && v > 0.0, where, name, "> 0 " + std::string(unit), v, unit);
   }
 }
 inline void check_fraction(std::string_view where, std::string_view name, double v) {
@@ -202,8 +201,7 @@ inline int Model::compartment_index(std::string_view name) const {
 inline Model& Model::add_transfer(std::string_view from, std::string_view to, double rate_per_min,
                                   std::string parameter_name) {
   const int a = compartment_index(from), b = compartment_index(to);
-  KETASIM_CHECK(a != b, "Model", "transfer target", "a different compartment than its source",
-                to);
+  KETASIM_CHECK(a != b, "Model", "transfer target", "a different compartment than its source", to);
   const int p = add_param(std::move(parameter_name), rate_per_min, ParameterKind::rate);
   links_.push_back({a, b, p, false});
   return *this;
@@ -259,8 +257,8 @@ inline Model& Model::set_plasma(std::string_view compartment) {
 
 inline Model& Model::set_effect_site(double ke0_per_min, std::string_view driver) {
   const int d = driver.empty() ? plasma_ : compartment_index(driver);
-  KETASIM_CHECK(d < static_cast<int>(comps_.size()) && !is_depot(d), "Model",
-                "effect-site driver", "a compartment with a volume", driver);
+  KETASIM_CHECK(d < static_cast<int>(comps_.size()) && !is_depot(d), "Model", "effect-site driver",
+                "a compartment with a volume", driver);
   if (ke0_param_ >= 0) {
     set_parameter(static_cast<std::size_t>(ke0_param_), ke0_per_min);
   } else {
@@ -366,8 +364,8 @@ inline Model& Model::set_parameter(std::string_view name, double value) {
 }
 
 inline void Model::set_parameter(std::size_t i, double value) {
-  KETASIM_CHECK(i < params_.size(), "Model", "parameter index", "< " + std::to_string(params_.size()),
-                i);
+  KETASIM_CHECK(i < params_.size(), "Model", "parameter index",
+                "< " + std::to_string(params_.size()), i);
   detail::check_parameter("Model", params_[i].name, params_[i].kind, value);
   params_[i].value = value;
 }

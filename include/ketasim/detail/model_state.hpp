@@ -124,15 +124,12 @@ inline std::vector<ModelStep> model_recipe(const Model& m) {
   if (m.has_effect_site()) {
     std::size_t ke0 = 0;
     while (ke0 < params.size() && params[ke0].kind != ParameterKind::ke0) ++ke0;
-    placed.push_back({ke0,
-                      ModelStep{.kind = K::effect,
-                                .a = cname(m.effect_driver()),
-                                .value = m.ke0_per_min()},
-                      -1, m.effect_driver() + 1});
+    placed.push_back(
+        {ke0, ModelStep{.kind = K::effect, .a = cname(m.effect_driver()), .value = m.ke0_per_min()},
+         -1, m.effect_driver() + 1});
   }
-  std::stable_sort(placed.begin(), placed.end(), [](const Placed& x, const Placed& y) {
-    return x.param_index < y.param_index;
-  });
+  std::stable_sort(placed.begin(), placed.end(),
+                   [](const Placed& x, const Placed& y) { return x.param_index < y.param_index; });
 
   // Emit in parameter order, inserting user depots where the compartment order needs them.
   std::vector<ModelStep> out;
@@ -148,8 +145,7 @@ inline std::vector<ModelStep> model_recipe(const Model& m) {
       flush_depots(static_cast<std::size_t>(p.first_compartment));
       next_comp = std::max(next_comp, static_cast<std::size_t>(p.first_compartment) + 1);
       // A route's depots are consecutive: skip past all of them.
-      while (next_comp < comps.size() && depot_owner[next_comp] >= 0 &&
-             p.step.kind == K::route)
+      while (next_comp < comps.size() && depot_owner[next_comp] >= 0 && p.step.kind == K::route)
         ++next_comp;
     }
     out.push_back(std::move(p.step));

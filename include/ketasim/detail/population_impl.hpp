@@ -125,9 +125,10 @@ inline PopulationPlan plan_population(const Model& model, std::span<const double
   model.validate();
   PopulationPlan p;
   KETASIM_CHECK(spec.n >= 1, where, "n", ">= 1 subject", spec.n);
-  KETASIM_CHECK(spec.n <= std::numeric_limits<std::uint32_t>::max() &&
-                    times.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
-                where, "n", "< 2^32 subjects", spec.n);
+  KETASIM_CHECK(
+      spec.n <= std::numeric_limits<std::uint32_t>::max() &&
+          times.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()),
+      where, "n", "< 2^32 subjects", spec.n);
   p.n = spec.n;
   p.first = spec.first_subject;
   p.seed = spec.seed;
@@ -148,8 +149,8 @@ inline PopulationPlan plan_population(const Model& model, std::span<const double
     if (i < 0) fail(where, "variability parameter", known, v.parameter);
     KETASIM_CHECK(std::find(p.var_index.begin(), p.var_index.end(), i) == p.var_index.end(), where,
                   "variability parameter", "listed once", v.parameter);
-    KETASIM_CHECK(std::isfinite(v.sd) && v.sd >= 0.0, where,
-                  "variability[\"" + v.parameter + "\"]", ">= 0 (SD of the log-parameter)", v.sd);
+    KETASIM_CHECK(std::isfinite(v.sd) && v.sd >= 0.0, where, "variability[\"" + v.parameter + "\"]",
+                  ">= 0 (SD of the log-parameter)", v.sd);
     p.var_index.push_back(i);
     p.var_sd.push_back(v.sd);
   }
@@ -214,8 +215,8 @@ inline PopulationPlan plan_population(const Model& model, std::span<const double
                 "given when covariates are (it turns them into a model)", "none");
 
   p.residual = spec.residual;
-  KETASIM_CHECK(std::isfinite(p.residual.additive_ng_ml) && p.residual.additive_ng_ml >= 0.0,
-                where, "residual additive_ng_ml", ">= 0 ng/mL", p.residual.additive_ng_ml, "ng/mL");
+  KETASIM_CHECK(std::isfinite(p.residual.additive_ng_ml) && p.residual.additive_ng_ml >= 0.0, where,
+                "residual additive_ng_ml", ">= 0 ng/mL", p.residual.additive_ng_ml, "ng/mL");
   KETASIM_CHECK(std::isfinite(p.residual.proportional) && p.residual.proportional >= 0.0, where,
                 "residual proportional", ">= 0", p.residual.proportional);
 
@@ -233,13 +234,12 @@ inline PopulationPlan plan_population(const Model& model, std::span<const double
                     "set for Ce thresholds (the model has no effect site; use threshold_series cp)",
                     "none");
     if (p.threshold_series == Output::cp_observed)
-      KETASIM_CHECK(p.residual.enabled(), where, "residual",
-                    "given for thresholds on cp_observed", "no residual error");
+      KETASIM_CHECK(p.residual.enabled(), where, "residual", "given for thresholds on cp_observed",
+                    "no residual error");
   }
   if (opt.solver.method != Method::exact)
-    check_ode_options(OdeOptions{.rtol = opt.solver.rtol,
-                                 .atol = opt.solver.atol,
-                                 .max_steps = opt.solver.max_steps});
+    check_ode_options(OdeOptions{
+        .rtol = opt.solver.rtol, .atol = opt.solver.atol, .max_steps = opt.solver.max_steps});
   return p;
 }
 
@@ -278,7 +278,7 @@ struct SubjectRecorder {
   double* ce = nullptr;
   std::span<const double> thresholds;
   bool thr_on_ce = false, thr_here = false;
-  std::uint64_t* above = nullptr;  ///< K x T counts (thread-local)
+  std::uint64_t* above = nullptr;   ///< K x T counts (thread-local)
   std::int32_t* reached = nullptr;  ///< K (this subject)
   double* onset = nullptr;          ///< K (this subject)
   double cmax = 0.0, tmax = 0.0, ce_max = 0.0, ce_tmax = 0.0;
@@ -286,7 +286,8 @@ struct SubjectRecorder {
   double min_threshold = 0.0;
 
   void start() {
-    min_threshold = thresholds.empty() ? 0.0 : *std::min_element(thresholds.begin(), thresholds.end());
+    min_threshold =
+        thresholds.empty() ? 0.0 : *std::min_element(thresholds.begin(), thresholds.end());
     cmax = ce_max = -std::numeric_limits<double>::infinity();
     tmax = ce_tmax = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t k = 0; k < thresholds.size(); ++k) {
@@ -442,8 +443,7 @@ class ReducedExact {
     Entry& c = cache_[next_];
     next_ = (next_ + 1) % cache_.size();
     aug_ = a_ * dt;
-    aug_.col(m_).head(m_) =
-        Eigen::Map<const Eigen::VectorXd>(inputs_.data() + in * m_, m_) * dt;
+    aug_.col(m_).head(m_) = Eigen::Map<const Eigen::VectorXd>(inputs_.data() + in * m_, m_) * dt;
     expm_.compute(aug_, c.e);
     c.e.row(m_).setZero();
     c.e(m_, m_) = 1.0;
@@ -486,7 +486,7 @@ struct PopulationRun {
   std::mutex mutex;
   std::size_t error_subject = std::numeric_limits<std::size_t>::max();
   std::exception_ptr error;
-  std::vector<CountMatrix> above;  ///< per thread
+  std::vector<CountMatrix> above;                         ///< per thread
   std::vector<TimeHistogram> hist_cp, hist_ce, hist_obs;  ///< per thread (summaries only)
 
   void fail_at(std::size_t subject, std::exception_ptr e) {
@@ -693,13 +693,13 @@ void population_worker(PopulationRun& run, std::size_t thread) {
       }
     }
   } catch (const InvalidInput& e) {
-    run.fail_at(subject, std::make_exception_ptr(InvalidInput(
-                             std::string(kPopulation) + ": subject " +
-                             std::to_string(plan.first + subject) + ": " + e.what())));
+    run.fail_at(subject, std::make_exception_ptr(
+                             InvalidInput(std::string(kPopulation) + ": subject " +
+                                          std::to_string(plan.first + subject) + ": " + e.what())));
   } catch (const SolverError& e) {
-    run.fail_at(subject, std::make_exception_ptr(SolverError(
-                             std::string(kPopulation) + ": subject " +
-                             std::to_string(plan.first + subject) + ": " + e.what())));
+    run.fail_at(subject, std::make_exception_ptr(
+                             SolverError(std::string(kPopulation) + ": subject " +
+                                         std::to_string(plan.first + subject) + ": " + e.what())));
   } catch (...) {
     run.fail_at(subject, std::current_exception());
   }
@@ -724,8 +724,7 @@ inline WorkerFn population_worker_fn(const StateLayout& lay) {
 }  // namespace detail
 
 inline Population simulate_population(const Model& model, const Regimen& regimen,
-                                      std::span<const double> times_min,
-                                      const PopulationSpec& spec,
+                                      std::span<const double> times_min, const PopulationSpec& spec,
                                       const PopulationOptions& options) {
   const detail::PopulationPlan plan = detail::plan_population(model, times_min, spec, options);
   // Regimen against the model (unknown route or compartment), once, before any thread starts.
@@ -766,8 +765,8 @@ inline Population simulate_population(const Model& model, const Regimen& regimen
   const std::size_t block =
       plan.individual ? detail::kBlockSubjects : detail::kSummaryBlockSubjects;
   const std::size_t blocks = (plan.n + block - 1) / block;
-  std::size_t threads = options.threads > 0 ? options.threads
-                                            : std::max(1u, std::thread::hardware_concurrency());
+  std::size_t threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = std::max<std::size_t>(1, std::min(threads, blocks));
 
   detail::PopulationRun run(model, regimen, times_min, spec, options, plan, d);
@@ -838,8 +837,8 @@ inline const detail::RowMatrix& Population::curves(Output o) const {
 inline std::vector<double> Population::parameter(std::string_view name) const {
   const int j = detail::find_parameter(d_.parameter_names, name);
   if (j < 0)
-    detail::fail("Population", "parameter", "one of [" + detail::join_names(d_.parameter_names) + "]",
-                 name);
+    detail::fail("Population", "parameter",
+                 "one of [" + detail::join_names(d_.parameter_names) + "]", name);
   std::vector<double> out(d_.n);
   for (std::size_t s = 0; s < d_.n; ++s) out[s] = d_.parameters(static_cast<Eigen::Index>(s), j);
   return out;
@@ -922,8 +921,8 @@ inline detail::RowMatrix Population::percentiles(std::span<const double> pct, Ou
       hist->order_statistics(t, ranks, stats);
     }
     auto stat = [&](std::uint64_t k) {
-      return stats[static_cast<std::size_t>(
-          std::lower_bound(ranks.begin(), ranks.end(), k) - ranks.begin())];
+      return stats[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), k) -
+                                            ranks.begin())];
     };
     for (std::size_t j = 0; j < np; ++j) {
       const auto lo = static_cast<std::uint64_t>(std::floor(h[j]));

@@ -53,10 +53,10 @@ struct Span {
 /// Everything a solver needs, in mg, L and minutes.
 struct System {
   StateLayout layout;
-  Eigen::MatrixXd a;  ///< d x/dt = a x + b(t)
-  std::vector<Instant> instants;   ///< sorted by time
-  std::vector<Span> spans;         ///< zero-order inputs
-  std::vector<double> breakpoints; ///< sorted unique times where the input changes
+  Eigen::MatrixXd a;                ///< d x/dt = a x + b(t)
+  std::vector<Instant> instants;    ///< sorted by time
+  std::vector<Span> spans;          ///< zero-order inputs
+  std::vector<double> breakpoints;  ///< sorted unique times where the input changes
   int plasma = 0;
   double plasma_volume_l = 1.0;
   std::vector<int> analytes;
@@ -168,8 +168,8 @@ inline void check_times(std::span<const double> t) {
   constexpr const char* where = "simulate";
   KETASIM_CHECK(!t.empty(), where, "times_min", "non-empty", "an empty list");
   for (std::size_t i = 0; i < t.size(); ++i) {
-    KETASIM_CHECK(std::isfinite(t[i]) && t[i] >= 0.0, where,
-                  "times_min[" + std::to_string(i) + "]", "finite and >= 0 min", t[i], "min");
+    KETASIM_CHECK(std::isfinite(t[i]) && t[i] >= 0.0, where, "times_min[" + std::to_string(i) + "]",
+                  "finite and >= 0 min", t[i], "min");
     if (i > 0)
       KETASIM_CHECK(t[i] >= t[i - 1], where, "times_min[" + std::to_string(i) + "]",
                     "sorted (>= " + format_value(t[i - 1]) + ")", t[i], "min");
@@ -187,8 +187,7 @@ void walk(const System& sys, std::span<const double> times, Eigen::VectorXd& x, 
   const std::size_t nt = times.size();
   const auto& bps = sys.breakpoints;
   std::size_t ib = 0, ii = 0, io = 0;
-  while (ib < bps.size() && (bps[ib] < t_start || (skip_start_events && bps[ib] == t_start)))
-    ++ib;
+  while (ib < bps.size() && (bps[ib] < t_start || (skip_start_events && bps[ib] == t_start))) ++ib;
   while (ii < sys.instants.size() && (sys.instants[ii].time < t_start ||
                                       (skip_start_events && sys.instants[ii].time == t_start)))
     ++ii;

@@ -36,8 +36,7 @@ TEST_CASE("closed form: one-compartment IV bolus", "[numeric]") {
   const Result res = simulate(m, r, t, tight(kMethods[k]));
   INFO(kNames[k]);
   CHECK(worst_error(t, res.cp_ng_ml(),
-                    [&](double x) { return 1000.0 * dose / v * std::exp(-kel * x); }) <
-        kTol[k]);
+                    [&](double x) { return 1000.0 * dose / v * std::exp(-kel * x); }) < kTol[k]);
 }
 
 TEST_CASE("closed form: one-compartment infusion, during and after", "[numeric]") {
@@ -135,7 +134,7 @@ TEST_CASE("closed form: AUC of a bolus is dose / CL", "[numeric]") {
   // AUC(0, T) = D / CL (1 - exp(-k T)), ng x min / mL.
   const double expected = 1000.0 * dose / cl * (1.0 - std::exp(-kel * 120.0));
   CHECK_THAT(res.auc_cp_ng_min_ml().back(), Catch::Matchers::WithinRel(expected, 1e-12));
-  CHECK_THAT(auc_ng_min_ml(res, 0.0, 5000.0),
-             Catch::Matchers::WithinRel(1000.0 * dose / cl * (1.0 - std::exp(-kel * 5000.0)),
-                                        1e-10));
+  CHECK_THAT(
+      auc_ng_min_ml(res, 0.0, 5000.0),
+      Catch::Matchers::WithinRel(1000.0 * dose / cl * (1.0 - std::exp(-kel * 5000.0)), 1e-10));
 }

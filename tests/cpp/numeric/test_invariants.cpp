@@ -14,8 +14,8 @@ namespace {
 struct Case {
   Model model;
   Regimen full;
-  std::vector<Regimen> singles;             // one regimen per dose, for superposition
-  std::function<double(double)> input_mg;   // bioavailable amount given by time t
+  std::vector<Regimen> singles;            // one regimen per dose, for superposition
+  std::function<double(double)> input_mg;  // bioavailable amount given by time t
 };
 
 // A random 1-3 compartment model (with or without a depot route, a split route with a zero-order
@@ -42,10 +42,14 @@ Case random_case(unsigned seed) {
   const double fr1 = u(0.3, 0.7), fr2 = fr1 * 0.6, dsw = u(5.0, 40.0), fgut = u(0.3, 0.9);
   const double ka2 = u(0.005, 0.05);
   c.model.with_route(
-      "split", std::vector<Absorption>{
-                   {.ka_per_min = u(0.02, 0.2), .fraction_by_position = {fr1, fr2}, .name = "nasal"},
-                   {.ka_per_min = ka2, .f = fgut, .duration_min = dsw,
-                    .fraction_by_position = {1.0 - fr1, 1.0 - fr2}, .name = "swallowed"}});
+      "split",
+      std::vector<Absorption>{
+          {.ka_per_min = u(0.02, 0.2), .fraction_by_position = {fr1, fr2}, .name = "nasal"},
+          {.ka_per_min = ka2,
+           .f = fgut,
+           .duration_min = dsw,
+           .fraction_by_position = {1.0 - fr1, 1.0 - fr2},
+           .name = "swallowed"}});
 
   std::vector<std::function<double(double)>> inputs;
   auto add = [&](auto&& build, std::function<double(double)> in) {
@@ -107,7 +111,8 @@ TEST_CASE("invariants: exact and ODE agree on random models and regimens", "[num
   const Case c = random_case(seed);
   const auto t = test::grid(0.0, 400.0, 1.0);
   const Result ex = simulate(c.model, c.full, t);
-  const Result od = simulate(c.model, c.full, t, {.method = Method::ode, .rtol = 1e-11, .atol = 1e-15});
+  const Result od =
+      simulate(c.model, c.full, t, {.method = Method::ode, .rtol = 1e-11, .atol = 1e-15});
   INFO("seed " << seed);
   for (auto series : {&Result::cp_ng_ml, &Result::ce_ng_ml}) {
     const auto& a = (ex.*series)();

@@ -1,7 +1,6 @@
 // detail/expm.hpp's blockwise exponential of the augmented system (used by the exact solver and
 // so by every population): Phi = exp(A dt) and Psi = int_0^dt exp(A s) ds from n x n work only.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <random>
 

@@ -1,16 +1,15 @@
 // The streaming per-time histograms behind summaries-only populations (detail/histogram.hpp).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
 #include "ketasim/detail/histogram.hpp"
 #include "ketasim/detail/random.hpp"
 
-using ketasim::detail::TimeHistogram;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
+using ketasim::detail::TimeHistogram;
 
 namespace {
 std::vector<double> estimates(const TimeHistogram& h, std::size_t t,
@@ -61,9 +60,9 @@ TEST_CASE("histogram: zeros are exact, round-off negatives count as zero when un
 
 TEST_CASE("histogram: values beyond the binned range keep their order", "[histogram]") {
   TimeHistogram h(1, true);
-  h.add(0, 1e-9);   // underflow: (0, 2^-20)
-  h.add(0, 3e6);    // overflow: up to the largest value seen
-  h.add(0, -4e6);   // negative overflow
+  h.add(0, 1e-9);  // underflow: (0, 2^-20)
+  h.add(0, 3e6);   // overflow: up to the largest value seen
+  h.add(0, -4e6);  // negative overflow
   const auto est = estimates(h, 0, {0, 1, 2});
   CHECK(est[0] < -std::ldexp(1.0, 20));
   CHECK(est[0] >= -4e6);

@@ -1,7 +1,6 @@
 // Model and regimen recipes (detail/model_state.hpp), which let populations travel to other
 // processes: a rebuilt model has the same structure and parameters and simulates to the same bits.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -85,11 +84,15 @@ TEST_CASE("model state: a general network with depots, flows and split routes", 
       .add_flow("blood", "tissue", 0.7, "q_bt")
       .add_flow("tissue", "blood", 0.5, "q_tb")
       .add_elimination("tissue", 0.01, "k_met")
-      .with_route("nasal", std::vector<Absorption>{
-                               {.ka_per_min = 0.08, .f = 0.5, .fraction_by_position = {0.6, 0.4},
-                                .name = "mucosa"},
-                               {.f = 0.3, .duration_min = 12.0, .fraction = 0.4, .target = "gut",
-                                .name = "swallowed"}})
+      .with_route(
+          "nasal",
+          std::vector<Absorption>{
+              {.ka_per_min = 0.08, .f = 0.5, .fraction_by_position = {0.6, 0.4}, .name = "mucosa"},
+              {.f = 0.3,
+               .duration_min = 12.0,
+               .fraction = 0.4,
+               .target = "gut",
+               .name = "swallowed"}})
       .add_compartment("metabolite", 50.0)
       .add_exchange("blood", "metabolite", 0.3, "q_m")
       .add_clearance("metabolite", 0.9, "cl_m")
@@ -114,7 +117,9 @@ TEST_CASE("model state: a general network with depots, flows and split routes", 
 TEST_CASE("model state: a regimen rebuilds from its records", "[model_state]") {
   Regimen r;
   r.bolus({.dose_mg = 10.0, .time_min = 0.0, .interval_min = 60.0, .count = 3})
-      .infusion({.rate_mg_per_min = 0.5, .start_min = 5.0, .duration_min = 20.0,
+      .infusion({.rate_mg_per_min = 0.5,
+                 .start_min = 5.0,
+                 .duration_min = 20.0,
                  .compartment = "central"})
       .nasal_spray({.dose_mg = 84.0, .start_min = 30.0})
       .dose("iv", {.dose_mg = 0.0, .time_min = 7.0});

@@ -1,7 +1,6 @@
 // Tests of population.hpp: subjects equal single simulations, reproducibility whatever the
 // threads or chunks, the variability, correlation, covariates and residual error asked for.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -75,8 +74,8 @@ TEST_CASE("population: each subject is the single simulation of its parameters",
     // Cmax and Tmax are the highest sample and its time.
     const auto& cp = r.cp_ng_ml();
     const auto imax = static_cast<std::size_t>(std::max_element(cp.begin(), cp.end()) - cp.begin());
-    CHECK(pop.cmax_ng_ml()[s] == pop.cp_ng_ml()(static_cast<Eigen::Index>(s),
-                                                 static_cast<Eigen::Index>(imax)));
+    CHECK(pop.cmax_ng_ml()[s] ==
+          pop.cp_ng_ml()(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(imax)));
     CHECK(pop.tmax_min()[s] == t[imax]);
   }
   // Parameters the variability did not touch keep their typical value.
@@ -185,7 +184,8 @@ TEST_CASE("population: correlated variability reproduces Otto 2021's omega matri
   corr << 1.0, r, r, 1.0;
   const std::size_t n = 20000;
   std::vector<double> weights(n);
-  for (std::size_t i = 0; i < n; ++i) weights[i] = 50.0 + 40.0 * static_cast<double>(i % 101) / 100.0;
+  for (std::size_t i = 0; i < n; ++i)
+    weights[i] = 50.0 + 40.0 * static_cast<double>(i % 101) / 100.0;
   const Model reference = models::otto2021(70.0);
   const Population pop = simulate_population(
       reference, Regimen().infusion({.dose_mg = 10.0, .duration_min = 30.0}),
@@ -215,16 +215,16 @@ TEST_CASE("population: correlated variability reproduces Otto 2021's omega matri
   CHECK_THAT(cov, WithinAbs(c, se * std::sqrt(w_v * w_cl + c * c)));
   // Untouched parameters follow weight exactly: vn = 98.638 x (W / 70) (Otto 2021 Table 3).
   const auto vn = pop.parameter("vn");
-  for (std::size_t i = 0; i < n; i += 997) CHECK_THAT(vn[i], WithinRel(98.638 * weights[i] / 70.0, 1e-12));
+  for (std::size_t i = 0; i < n; i += 997)
+    CHECK_THAT(vn[i], WithinRel(98.638 * weights[i] / 70.0, 1e-12));
 }
 
 TEST_CASE("population: bioavailability varies on the logit scale and stays within 0 to 1",
           "[population]") {
   const Model model = test::reference_model();  // intranasal.f = 0.45
-  const Population pop =
-      simulate_population(model, reference_regimen(), std::vector<double>{0.0, 10.0},
-                          {.n = 20000, .seed = 3, .variability = {{"intranasal.f", 1.0}}},
-                          {.keep_individual = false});
+  const Population pop = simulate_population(
+      model, reference_regimen(), std::vector<double>{0.0, 10.0},
+      {.n = 20000, .seed = 3, .variability = {{"intranasal.f", 1.0}}}, {.keep_individual = false});
   std::vector<double> logit;
   for (double f : pop.parameter("intranasal.f")) {
     REQUIRE(f > 0.0);

@@ -1,6 +1,5 @@
 // Every way to ask for a population wrongly gives InvalidInput naming the field and the value.
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include "../helpers.hpp"
@@ -103,28 +102,33 @@ TEST_CASE("population errors: thresholds, summaries and curves", "[population]")
              Contains("simulate_population: ke0 must be set for Ce thresholds"));
   CHECK_THAT(message_of({.n = 2}, {.thresholds_ng_ml = {0.0}}),
              Equals("simulate_population: thresholds_ng_ml[0] must be > 0 ng/mL, got 0 ng/mL"));
-  CHECK_THAT(message_of({.n = 2}, {.thresholds_ng_ml = {5.0}, .threshold_series = Output::cp_observed}),
-             Contains("residual must be given for thresholds on cp_observed"));
+  CHECK_THAT(
+      message_of({.n = 2}, {.thresholds_ng_ml = {5.0}, .threshold_series = Output::cp_observed}),
+      Contains("residual must be given for thresholds on cp_observed"));
   CHECK_THAT(message_of({.n = 2}, {.solver = {.method = Method::ode, .rtol = 0.0}}),
              Equals("simulate: rtol must be in (0, 1), got 0"));
 
-  const Population pop = simulate_population(test::reference_model(), bolus(), kTimes, {.n = 3},
-                                             {.keep_individual = false, .thresholds_ng_ml = {10.0}});
-  CHECK_THROWS_WITH(pop.cp_ng_ml(), "Population: cp must be kept (simulate with keep_individual "
-                                    "= true), got \"summaries only\"");
+  const Population pop =
+      simulate_population(test::reference_model(), bolus(), kTimes, {.n = 3},
+                          {.keep_individual = false, .thresholds_ng_ml = {10.0}});
+  CHECK_THROWS_WITH(pop.cp_ng_ml(),
+                    "Population: cp must be kept (simulate with keep_individual "
+                    "= true), got \"summaries only\"");
   CHECK_THROWS_WITH(pop.cp_observed_ng_ml(), Contains("cp_observed must be kept"));
   CHECK_THROWS_WITH(pop.fraction_above(20.0),
                     "Population.fraction_above: threshold_ng_ml must be one of the thresholds "
                     "simulated on ce [10] (only summaries were kept), got 20 ng/mL");
-  CHECK_THROWS_WITH(pop.onset_min(20.0), "Population.onset_min: threshold_ng_ml must be one of "
-                                         "the thresholds simulated [10], got 20 ng/mL");
+  CHECK_THROWS_WITH(pop.onset_min(20.0),
+                    "Population.onset_min: threshold_ng_ml must be one of "
+                    "the thresholds simulated [10], got 20 ng/mL");
   const std::vector<double> bad{50.0, 101.0};
   CHECK_THROWS_WITH(pop.percentiles(bad),
                     "Population.percentiles: percentiles[1] must be in [0, 100], got 101");
   const std::vector<double> median{50.0};
   CHECK_THROWS_WITH(pop.percentiles(median, Output::cp_observed),
                     Contains("cp_observed must be available"));
-  CHECK_THROWS_WITH(pop.parameter("k10"), Contains("Population: parameter must be one of [v1, cl, "));
+  CHECK_THROWS_WITH(pop.parameter("k10"),
+                    Contains("Population: parameter must be one of [v1, cl, "));
   CHECK_THROWS_WITH(parse_output("cq"),
                     "Population: series must be one of [cp, ce, cp_observed], got \"cq\"");
 
@@ -141,8 +145,8 @@ TEST_CASE("population errors: thresholds, summaries and curves", "[population]")
 
 TEST_CASE("population errors: chunks that do not follow each other", "[population]") {
   const Population a = simulate_population(test::reference_model(), bolus(), kTimes, {.n = 3});
-  const Population b = simulate_population(test::reference_model(), bolus(), kTimes,
-                                           {.n = 3, .first_subject = 4});
+  const Population b =
+      simulate_population(test::reference_model(), bolus(), kTimes, {.n = 3, .first_subject = 4});
   const std::vector<Population> parts{a, b};
   CHECK_THROWS_WITH(Population::concatenate(parts),
                     "Population.concatenate: parts[1] first_subject must be the end of the "

@@ -1,8 +1,7 @@
 // Tests of a Population's summaries: percentiles (exact from curves, bounded from histograms),
 // onset times against ketasim::onset, and the fraction of subjects over a threshold by each time.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
@@ -33,18 +32,17 @@ double numpy_percentile(std::vector<double> x, double p) {
   return g >= 0.5 ? b - (b - a) * (1.0 - g) : a + (b - a) * g;
 }
 
-const PopulationSpec kSpec{.n = 501,
-                           .seed = 77,
-                           .variability = {{"cl", 0.3},
-                                           {"v1", 0.3},
-                                           {"ke0", 0.4},
-                                           {"intranasal.ka", 0.5}}};
+const PopulationSpec kSpec{
+    .n = 501,
+    .seed = 77,
+    .variability = {{"cl", 0.3}, {"v1", 0.3}, {"ke0", 0.4}, {"intranasal.ka", 0.5}}};
 
 }  // namespace
 
 TEST_CASE("population summaries: percentiles follow numpy's linear definition", "[population]") {
   const auto t = test::grid(0.0, 360.0, 3.0);
-  const Population pop = simulate_population(test::reference_model(), reference_regimen(), t, kSpec);
+  const Population pop =
+      simulate_population(test::reference_model(), reference_regimen(), t, kSpec);
   const std::vector<double> pct{0.0, 2.5, 5.0, 33.3, 50.0, 95.0, 100.0};
   for (Output o : {Output::cp, Output::ce}) {
     const auto q = pop.percentiles(pct, o);
@@ -69,7 +67,8 @@ TEST_CASE("population summaries: without curves, percentiles stay within a bin o
   summaries.keep_individual = false;
   PopulationSpec spec = kSpec;
   spec.residual = {.additive_ng_ml = 2.0, .proportional = 0.1};
-  const Population a = simulate_population(test::reference_model(), reference_regimen(), t, spec, keep);
+  const Population a =
+      simulate_population(test::reference_model(), reference_regimen(), t, spec, keep);
   const Population b =
       simulate_population(test::reference_model(), reference_regimen(), t, spec, summaries);
   CHECK_FALSE(b.has_individual());
@@ -83,9 +82,9 @@ TEST_CASE("population summaries: without curves, percentiles stay within a bin o
         // Each order statistic is placed inside its own bin (relative width <= 2^-7), so the
         // interpolated percentile is off by at most that much of the larger one.
         // (plus the underflow bin's width for values below 2^-20 ng/mL).
-        const double bound = detail::TimeHistogram::relative_bin_width *
-                                 std::max(std::abs(e), std::abs(x)) +
-                             std::ldexp(1.0, detail::TimeHistogram::e_min);
+        const double bound =
+            detail::TimeHistogram::relative_bin_width * std::max(std::abs(e), std::abs(x)) +
+            std::ldexp(1.0, detail::TimeHistogram::e_min);
         worst = std::max(worst, std::abs(x - e) / bound);
         if (e == 0.0) CHECK(x == 0.0);
       }
@@ -106,8 +105,7 @@ TEST_CASE("population summaries: onset times agree with ketasim::onset on the co
   const Regimen regimen = reference_regimen();
   const auto t = test::grid(0.0, 720.0, 1.0);
   const double thr = GENERATE(40.0, 100.0, 160.0);
-  const Population pop = simulate_population(model, regimen, t, kSpec,
-                                             {.thresholds_ng_ml = {thr}});
+  const Population pop = simulate_population(model, regimen, t, kSpec, {.thresholds_ng_ml = {thr}});
   const auto on = pop.onset_min(thr);
   int reached = 0;
   for (std::size_t s = 0; s < pop.size(); s += 10) {
@@ -134,8 +132,8 @@ TEST_CASE("population summaries: the fraction over a threshold by each time is t
           "[population]") {
   const auto t = test::grid(0.0, 240.0, 1.0);
   const double thr = 100.0;
-  const Population pop = simulate_population(test::reference_model(), reference_regimen(), t,
-                                             kSpec, {.thresholds_ng_ml = {thr}});
+  const Population pop = simulate_population(test::reference_model(), reference_regimen(), t, kSpec,
+                                             {.thresholds_ng_ml = {thr}});
   const auto reached = pop.fraction_above(thr);
   const auto now = pop.fraction_above(thr, Output::ce, false);
   const auto on = pop.onset_min(thr);
@@ -163,15 +161,14 @@ TEST_CASE("population summaries: the fraction over a threshold by each time is t
   }
 }
 
-TEST_CASE("population summaries: Cp thresholds and models without an effect site",
-          "[population]") {
+TEST_CASE("population summaries: Cp thresholds and models without an effect site", "[population]") {
   const Model model = Model::two_compartment({.cl = 1.0, .v1 = 20.0, .q2 = 1.5, .v2 = 60.0});
   Regimen r;
   r.infusion({.dose_mg = 50.0, .duration_min = 30.0});
   const auto t = test::grid(0.0, 120.0, 0.5);
-  const Population pop = simulate_population(
-      model, r, t, {.n = 30, .seed = 2, .variability = {{"v1", 0.3}}},
-      {.thresholds_ng_ml = {500.0}, .threshold_series = Output::cp});
+  const Population pop =
+      simulate_population(model, r, t, {.n = 30, .seed = 2, .variability = {{"v1", 0.3}}},
+                          {.thresholds_ng_ml = {500.0}, .threshold_series = Output::cp});
   CHECK_FALSE(pop.has_effect_site());
   const auto on = pop.onset_min(500.0);
   for (std::size_t s = 0; s < pop.size(); ++s) {

@@ -1,14 +1,13 @@
 // Per-subject random streams (detail/random.hpp): reproducible, independent of other subjects,
 // and standard normal.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
 
 #include "ketasim/detail/random.hpp"
 
-using ketasim::detail::SubjectRng;
 using Catch::Matchers::WithinAbs;
+using ketasim::detail::SubjectRng;
 
 TEST_CASE("random: a subject's stream depends on the seed and its index only", "[random]") {
   SubjectRng a(7, 12), b(7, 12), c(7, 13), d(8, 12);
