@@ -37,3 +37,19 @@ def test_error_line_is_what_the_command_prints(tmp_path, monkeypatch, capsys):
     assert cli.main(["simulate", "bad.json"]) == 1
     shown = block("", "## Command line").strip()
     assert capsys.readouterr().err.strip() == shown
+
+
+def test_population_block_runs_on_the_quickstart_model():
+    import numpy as np
+
+    setup = block("python", "## Python")
+    code = block("python", "## Populations")
+    scope = {}
+    exec(setup + "\n" + code, scope)  # noqa: S102 - the README's own example
+    pop = scope["pop"]
+    assert pop.cp_ng_ml.shape == (2000, 241)
+    reached = pop.fraction_above(70)
+    assert np.all(np.diff(reached) >= 0) and 0.0 < reached[-1] <= 1.0
+    onset = pop.onset_min(70)
+    reached_by_60 = np.mean(np.isfinite(onset) & (onset <= 60.0))
+    assert abs(reached[60] - reached_by_60) <= 1.0 / 2000
