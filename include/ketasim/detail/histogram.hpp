@@ -8,13 +8,48 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <new>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ketasim/detail/huge_pages.hpp"
 
 namespace ketasim::detail {
+
+/// Allocator of zero-filled memory that is only written where the container writes: calloc'd
+/// storage (fresh pages from the OS for large sizes, zero without being touched) and a
+/// value-initialising construct() that writes nothing (calloc already made the zeros; for the
+/// trivial types it is used with, calloc'd storage holds implicitly created objects). A
+/// histogram whose bins are mostly empty then costs pages only where values land.
+template <class T>
+struct ZeroedAllocator {
+  static_assert(std::is_trivial_v<T>, "ZeroedAllocator is for trivial types");
+  using value_type = T;
+  ZeroedAllocator() = default;
+  template <class U>
+  ZeroedAllocator(const ZeroedAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    void* p = std::calloc(n, sizeof(T));
+    if (p == nullptr) throw std::bad_alloc();
+    advise_huge_pages(reinterpret_cast<std::uintptr_t>(p), n * sizeof(T));
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+  template <class U>
+  void construct(U*) noexcept {}  // value-initialisation: the storage is already zero
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  bool operator==(const ZeroedAllocator<U>&) const noexcept {
+    return true;
+  }
+};
 
 /// One row of counts per output time. A positive value v lands in the bin of its binary exponent
 /// e (2^e <= v < 2^(e+1), for -20 <= e < 20, i.e. 9.5e-7 to 1.05e6) and of the top 7 bits of its
@@ -40,10 +75,12 @@ class TimeHistogram {
         signed_(is_signed),
         width_(is_signed ? 2 * side + 1 : side + 1),
         zero_(is_signed ? side : 0),
-        counts_(n_times * static_cast<std::size_t>(width_), 0),
+        counts_(n_times * static_cast<std::size_t>(width_)),  // zero, untouched (ZeroedAllocator)
         top_(n_times, 0.0),
         bottom_(n_times, 0.0),
-        total_(n_times, 0) {}
+        total_(n_times, 0),
+        lo_(n_times, width_),
+        hi_(n_times, -1) {}
 
   std::size_t n_times() const { return n_times_; }
   bool is_signed() const { return signed_; }
@@ -51,27 +88,36 @@ class TimeHistogram {
 
   void add(std::size_t t, double v) {
     ++total_[t];
-    std::uint32_t* row = counts_.data() + t * static_cast<std::size_t>(width_);
+    int i;
     if (v > 0.0) {
       const int m = magnitude_bin(v);
       if (m == side - 1) top_[t] = std::max(top_[t], v);
-      ++row[zero_ + 1 + m];
+      i = zero_ + 1 + m;
     } else if (v < 0.0 && signed_) {
       const int m = magnitude_bin(-v);
       if (m == side - 1) bottom_[t] = std::min(bottom_[t], v);
-      ++row[zero_ - 1 - m];
+      i = zero_ - 1 - m;
     } else if (v == 0.0 || v < 0.0) {
-      ++row[zero_];
+      i = zero_;
     } else {  // NaN: counted above everything
       top_[t] = std::numeric_limits<double>::quiet_NaN();
-      ++row[width_ - 1];
+      i = width_ - 1;
     }
+    ++counts_[t * static_cast<std::size_t>(width_) + static_cast<std::size_t>(i)];
+    lo_[t] = std::min(lo_[t], i);
+    hi_[t] = std::max(hi_[t], i);
   }
 
   /// Adds another histogram's counts (same times and kind).
   void merge(const TimeHistogram& o) {
-    for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += o.counts_[i];
+    const auto w = static_cast<std::size_t>(width_);
     for (std::size_t t = 0; t < n_times_; ++t) {
+      // Only the bins o has touched: the rest of its rows are zero pages never written.
+      for (int i = o.lo_[t]; i <= o.hi_[t]; ++i)
+        counts_[t * w + static_cast<std::size_t>(i)] +=
+            o.counts_[t * w + static_cast<std::size_t>(i)];
+      lo_[t] = std::min(lo_[t], o.lo_[t]);
+      hi_[t] = std::max(hi_[t], o.hi_[t]);
       total_[t] += o.total_[t];
       top_[t] = std::isnan(o.top_[t]) ? o.top_[t] : std::max(top_[t], o.top_[t]);
       bottom_[t] = std::min(bottom_[t], o.bottom_[t]);
@@ -87,7 +133,7 @@ class TimeHistogram {
     const std::uint32_t* row = counts_.data() + t * static_cast<std::size_t>(width_);
     std::uint64_t before = 0;
     std::size_t r = 0;
-    for (int i = 0; i < width_ && r < ranks.size(); ++i) {
+    for (int i = lo_[t]; i <= hi_[t] && r < ranks.size(); ++i) {  // bins outside are empty
       const std::uint64_t c = row[i];
       while (r < ranks.size() && ranks[r] < before + c) {
         const auto [lo, hi] = bin_range(t, i);
@@ -101,7 +147,7 @@ class TimeHistogram {
   }
 
   /// Raw counts and extremes, for moving a histogram between processes.
-  using Counts = std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>;
+  using Counts = std::vector<std::uint32_t, ZeroedAllocator<std::uint32_t>>;
   const Counts& counts() const { return counts_; }
   const std::vector<double>& top() const { return top_; }
   const std::vector<double>& bottom() const { return bottom_; }
@@ -112,6 +158,15 @@ class TimeHistogram {
     top_ = std::move(top);
     bottom_ = std::move(bottom);
     total_ = std::move(totals);
+    const auto w = static_cast<std::size_t>(width_);
+    lo_.assign(n_times_, width_);
+    hi_.assign(n_times_, -1);
+    for (std::size_t t = 0; t < n_times_ && (t + 1) * w <= counts_.size(); ++t)
+      for (int i = 0; i < width_; ++i)
+        if (counts_[t * w + static_cast<std::size_t>(i)] != 0) {
+          lo_[t] = std::min(lo_[t], i);
+          hi_[t] = i;
+        }
   }
   int width() const { return width_; }
 
@@ -154,9 +209,10 @@ class TimeHistogram {
   bool signed_ = false;
   int width_ = 0;
   int zero_ = 0;
-  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> counts_;
+  Counts counts_;
   std::vector<double> top_, bottom_;
   std::vector<std::uint64_t> total_;
+  std::vector<int> lo_, hi_;  ///< per time, the lowest and highest bin ever counted
 };
 
 }  // namespace ketasim::detail

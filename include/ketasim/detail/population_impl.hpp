@@ -805,7 +805,9 @@ inline Population simulate_population(const Model& model, const Regimen& regimen
         else
           out.merge(h);
       }
-      return out.empty() ? detail::TimeHistogram(plan.n_times, is_signed) : out;
+      // Not `cond ? TimeHistogram(...) : out`: the conditional would copy the 15 MB of counts.
+      if (out.empty()) return detail::TimeHistogram(plan.n_times, is_signed);
+      return out;
     };
     d.hist_cp = merged(run.hist_cp, false);
     if (d.effect_site) d.hist_ce = merged(run.hist_ce, false);

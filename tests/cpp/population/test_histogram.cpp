@@ -87,3 +87,39 @@ TEST_CASE("histogram: merging is the same as adding everything to one", "[histog
   const std::vector<std::uint64_t> ranks{0, 500, 999};
   for (std::size_t t = 0; t < 3; ++t) CHECK(estimates(a, t, ranks) == estimates(all, t, ranks));
 }
+
+TEST_CASE("histogram: parts with disjoint ranges merge, and raw counts restore, exactly",
+          "[histogram]") {
+  // Each histogram scans only the bins it has counted (per time, lowest to highest): merging
+  // a part whose values lie far below or above, or restoring from raw counts (a Dask chunk),
+  // must widen that range, including on the negative side of a signed histogram.
+  for (const bool is_signed : {false, true}) {
+    TimeHistogram all(2, is_signed), low(2, is_signed), high(2, is_signed), none(2, is_signed);
+    std::vector<double> values;
+    for (int i = 0; i < 400; ++i) values.push_back(1e-3 * (1.0 + i));  // 0.001-0.4
+    for (int i = 0; i < 400; ++i) values.push_back(1e3 * (1.0 + i));   // 1000-400000
+    if (is_signed)
+      for (int i = 0; i < 100; ++i) values.push_back(-5.0 * (1.0 + i));
+    for (const double v : values) {
+      all.add(1, v);
+      (v > 1.0 ? high : low).add(1, v);
+    }
+    high.merge(none);  // an empty part changes nothing
+    high.merge(low);
+    CHECK(high.counts() == all.counts());
+    TimeHistogram restored(2, is_signed);
+    restored.assign(all.counts(), all.top(), all.bottom(), all.totals());
+    const auto n = static_cast<std::uint64_t>(values.size());
+    const std::vector<std::uint64_t> ranks{0, n / 4, n / 2, n - 1};
+    std::sort(values.begin(), values.end());
+    for (const TimeHistogram* h : {&high, &restored}) {
+      const auto est = estimates(*h, 1, ranks);
+      CHECK(est == estimates(all, 1, ranks));
+      for (std::size_t k = 0; k < ranks.size(); ++k) {
+        const double exact = values[static_cast<std::size_t>(ranks[k])];
+        CHECK_THAT(est[k], WithinRel(exact, TimeHistogram::relative_bin_width));
+      }
+      CHECK(std::isnan(estimates(*h, 0, {0})[0]));  // time 0 has no values
+    }
+  }
+}
