@@ -70,16 +70,7 @@ class ExactPropagator {
   /// Advances x by dt >= 0 under the input set by set_input.
   void advance(Eigen::VectorXd& x, double dt) {
     if (dt <= 0.0) return;
-    Entry& e = lookup(dt);
-    const double* c = nullptr;
-    if (!b_zero_) {
-      if (e.input != input_) {
-        e.c.head(n_).noalias() = e.psi * b_;
-        e.input = input_;
-      }
-      c = e.c.data();
-    }
-    kernel_(e.phi.data(), x.data(), c, tmp_.data(), n_);
+    advance_to(x.data(), tmp_.data(), dt);
     x.swap(tmp_);
   }
 

@@ -424,7 +424,6 @@ def _compare_population(args: argparse.Namespace, runs: Dict[str, Tuple[Model, R
                         times: np.ndarray, thr: float, out: TextIO) -> None:
     """Prints the population table of ``ketasim compare --population N`` and writes its
     CSV (percentiles of Ce, fraction reached) and figure beside the typical-value ones."""
-    from . import plot
     from .population import simulate_population
 
     n, sd = args.population, args.iiv_sd
@@ -475,23 +474,10 @@ def _compare_population(args: argparse.Namespace, runs: Dict[str, Tuple[Model, R
     _write(csv_path, lambda f: _table.write_csv(table, f))
     if not args.no_plot:
         png_path = _with_suffix(os.path.abspath(args.png), "_population")
-        try:
-            import matplotlib
-        except ImportError:
-            raise CliError("the figure needs matplotlib: pip install 'ketasim[plot]' "
-                           "(or use --no-plot)") from None
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig = plot.population(pops, threshold_ng_ml=thr,
-                              title=f"{n} virtual subjects per regimen (illustrative variability, "
-                                    f"SD {sd:g} of log-parameters)")
-        try:
-            fig.savefig(png_path, dpi=150)
-        except OSError as exc:
-            raise CliError(f"cannot write {png_path}: {exc.strerror or exc}") from None
-        finally:
-            plt.close(fig)
+        _draw(png_path, lambda plot: plot.population(
+            pops, threshold_ng_ml=thr,
+            title=f"{n} virtual subjects per regimen (illustrative variability, "
+                  f"SD {sd:g} of log-parameters)"))
         print(f"population figure: {png_path}", file=out)
     print(f"population table:  {csv_path} (regimen1.. in the order above)", file=out)
 
@@ -541,8 +527,9 @@ def _write(path: str, fill: Callable[[TextIO], object]) -> None:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _save_figure(results: Dict[str, Result], threshold: Optional[float], series: str,
-                 path: str, title: str) -> None:
+def _draw(path: str, make_figure: Callable[[Any], Any]) -> None:
+    """Draws make_figure(ketasim.plot) on the Agg backend and saves it to path (one-line errors
+    when matplotlib is missing or the file cannot be written)."""
     try:
         import matplotlib
     except ImportError:
@@ -553,13 +540,18 @@ def _save_figure(results: Dict[str, Result], threshold: Optional[float], series:
 
     from . import plot
 
-    fig = plot.onset(results, threshold, series=series, title=title)
+    fig = make_figure(plot)
     try:
         fig.savefig(path, dpi=150)
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
         plt.close(fig)
+
+
+def _save_figure(results: Dict[str, Result], threshold: Optional[float], series: str,
+                 path: str, title: str) -> None:
+    _draw(path, lambda plot: plot.onset(results, threshold, series=series, title=title))
 
 
 # --------------------------------------------------------------------------------------------

@@ -117,6 +117,11 @@ Population population_from_state(const py::dict& s) {
     detail::TimeHistogram out(h["n_times"].cast<std::size_t>(), h["signed"].cast<bool>());
     auto counts =
         py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>::ensure(h["counts"]);
+    const auto expected = out.n_times() * static_cast<std::size_t>(out.width());
+    if (!counts || static_cast<std::size_t>(counts.size()) != expected)
+      fail_got("Population", std::string("pickled state ") + key + ".counts",
+               std::to_string(expected) + " counts (n_times x bins)",
+               counts ? std::to_string(counts.size()) + " counts" : repr_of(h["counts"]));
     out.assign({counts.data(), counts.data() + counts.size()}, h["top"].cast<std::vector<double>>(),
                h["bottom"].cast<std::vector<double>>(),
                h["totals"].cast<std::vector<std::uint64_t>>());

@@ -175,6 +175,19 @@ def test_models_regimens_and_populations_pickle(pop):
     np.testing.assert_array_equal(p2.summary().cp_ng_ml, pop.summary().cp_ng_ml)
 
 
+def test_a_pickled_population_with_truncated_histograms_is_a_value_error():
+    light = ks.simulate_population(ks.Model(cl=1.2, v1=15.0, ke0=0.2),
+                                   ks.Regimen().bolus(dose_mg=30), times_min=np.arange(0, 11.0),
+                                   n=20, seed=1, variability={"cl": 0.3},
+                                   thresholds_ng_ml=[100.0], keep_individual=False)
+    state = light._core.__getstate__()
+    state["hist_cp"]["counts"] = np.asarray(state["hist_cp"]["counts"])[:-3]
+    fresh = type(light._core).__new__(type(light._core))
+    with pytest.raises(ValueError, match=r"pickled state hist_cp.counts must be 56353 counts "
+                                         r"\(n_times x bins\), got 56350 counts"):
+        fresh.__setstate__(state)
+
+
 def test_gil_is_released_while_the_population_runs():
     span = {}
 
