@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -119,6 +120,30 @@ struct PopulationOptions {
 };
 
 namespace detail {
+/// n x T curves (row-major) in memory that Population copies share and that a later run may
+/// write again (simulate_population with `reuse`): for sweeps, where fresh memory costs page
+/// faults and zeroing by the kernel on every call.
+class CurveBuffer {
+ public:
+  using Scalar = double;
+  CurveBuffer() = default;
+  /// Fresh, uninitialised storage for rows x cols values (huge pages asked for when large);
+  /// keeps the current storage when it already has that shape.
+  void resize(Eigen::Index rows, Eigen::Index cols);
+  Eigen::Index rows() const { return rows_; }
+  Eigen::Index cols() const { return cols_; }
+  Eigen::Index size() const { return rows_ * cols_; }
+  double* data() { return data_.get(); }
+  const double* data() const { return data_.get(); }
+  double* row(Eigen::Index r) { return data_.get() + r * cols_; }
+  Eigen::Map<RowMatrix> matrix() { return {data_.get(), rows_, cols_}; }
+  Eigen::Map<const RowMatrix> matrix() const { return {data_.get(), rows_, cols_}; }
+
+ private:
+  std::shared_ptr<double[]> data_;
+  Eigen::Index rows_ = 0, cols_ = 0;
+};
+
 using CountMatrix = Eigen::Matrix<std::uint64_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using IndexMatrix = Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -130,7 +155,7 @@ struct PopulationData {
   bool individual = true;
   bool effect_site = false;
   bool observed = false;
-  RowMatrix cp, ce, cp_observed;  ///< n x T (individual only)
+  CurveBuffer cp, ce, cp_observed;  ///< n x T (individual only)
   std::vector<std::string> parameter_names;
   RowMatrix parameters;                             ///< n x P
   std::vector<double> cmax, tmax, ce_max, ce_tmax;  ///< n
@@ -158,11 +183,14 @@ class Population {
   bool has_observed() const { return d_.observed; }
 
   /// @name Individual curves, ng/mL (n x T); InvalidInput when only summaries were kept.
+  /// Views of memory that copies of this Population share (and that a run given this
+  /// Population as `reuse` overwrites).
   ///@{
-  const detail::RowMatrix& cp_ng_ml() const { return curves(Output::cp); }
-  const detail::RowMatrix& ce_ng_ml() const { return curves(Output::ce); }
-  const detail::RowMatrix& cp_observed_ng_ml() const { return curves(Output::cp_observed); }
-  const detail::RowMatrix& curves(Output o) const;
+  using CurveView = Eigen::Map<const detail::RowMatrix>;
+  CurveView cp_ng_ml() const { return curves(Output::cp); }
+  CurveView ce_ng_ml() const { return curves(Output::ce); }
+  CurveView cp_observed_ng_ml() const { return curves(Output::cp_observed); }
+  CurveView curves(Output o) const;
   ///@}
 
   /// @name The parameters each subject was simulated with (n x P, columns named as the model's)
@@ -219,6 +247,16 @@ class Population {
 Population simulate_population(const Model& model, const Regimen& regimen,
                                std::span<const double> times_min, const PopulationSpec& spec,
                                const PopulationOptions& options = {});
+
+/// The same, writing the curves into the memory of `reuse`, an earlier result with curves of
+/// the same shape (n x T, and Ce / observed Cp wherever this run keeps them), instead of
+/// allocating: a sweep over doses or regimens then pays no page faults. The curves of `reuse`
+/// (and of its copies) then show the new result (partly overwritten if the run fails); its other
+/// arrays keep the old one. Throws InvalidInput naming `reuse`, before writing anything, when
+/// the shapes differ or it kept no curves.
+Population simulate_population(const Model& model, const Regimen& regimen,
+                               std::span<const double> times_min, const PopulationSpec& spec,
+                               const PopulationOptions& options, Population& reuse);
 
 }  // namespace ketasim
 

@@ -395,6 +395,7 @@ def simulate_population(
     max_steps: int = 1_000_000,
     client: Any = None,
     chunk_size: Optional[int] = None,
+    reuse: Optional[Population] = None,
 ) -> Population:
     """Simulates a virtual population of a model under a regimen.
 
@@ -453,6 +454,13 @@ def simulate_population(
         'ketasim[dask]'``); the result equals the single-machine run.
     chunk_size : int, optional
         Subjects per Dask task (default: n split into 4 tasks per worker, at least 1000).
+    reuse : Population, optional
+        An earlier result with curves of the same shape (same ``n`` and times, and Ce or
+        observed Cp wherever this run has them) whose curve memory this run writes into instead
+        of allocating new memory: in a sweep over doses or regimens, each call then skips the
+        operating system's page faults (about 10 % of a 10,000-subject run). Its curves, and
+        any array taken from them, then show the new result; its other arrays keep the old one.
+        Not with ``client``.
 
     Returns
     -------
@@ -526,11 +534,18 @@ def simulate_population(
                    proportional=proportional, keep_individual=bool(keep_individual),
                    thresholds_ng_ml=thresholds, threshold_series=threshold_series,
                    method=method, rtol=float(rtol), atol=float(atol), max_steps=int(max_steps))
+    if reuse is not None and not isinstance(reuse, Population):
+        raise ValueError(f"{_WHERE}: reuse must be a ketasim.Population (an earlier result), got "
+                         f"{type(reuse).__name__}")
     if client is None:
         core = _core.simulate_population(reference, regimen, times_min, n=n, seed=seed,
                                          threads=threads, parameters=given or None,
-                                         covariates=covs or None, **options)
+                                         covariates=covs or None,
+                                         reuse=None if reuse is None else reuse._core, **options)
         return Population(core)
+    if reuse is not None:
+        raise ValueError(f"{_WHERE}: reuse must be None with a Dask client (the curves come back "
+                         f"from the workers), got a Population")
     return Population(_simulate_on_dask(client, reference, regimen, times_min, n, seed, threads,
                                         given, covs, options, chunk_size))
 

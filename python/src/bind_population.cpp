@@ -405,7 +405,7 @@ value per subject.
          const py::object& model_for, double additive_ng_ml, double proportional, unsigned threads,
          bool keep_individual, const std::vector<double>& thresholds_ng_ml,
          const std::string& threshold_series, const std::string& method, double rtol, double atol,
-         std::size_t max_steps) {
+         std::size_t max_steps, Population* reuse) {
         const std::vector<double> times = as_vector(times_obj, "times_min");
         PopulationSpec spec;
         spec.n = n;
@@ -465,6 +465,7 @@ value per subject.
         opt.solver = {
             .method = parse_method(method), .rtol = rtol, .atol = atol, .max_steps = max_steps};
         py::gil_scoped_release release;
+        if (reuse != nullptr) return simulate_population(model, regimen, times, spec, opt, *reuse);
         return simulate_population(model, regimen, times, spec, opt);
       },
       py::arg("model"), py::arg("regimen"), py::arg("times_min"), py::kw_only(), py::arg("n"),
@@ -474,7 +475,8 @@ value per subject.
       py::arg("additive_ng_ml") = 0.0, py::arg("proportional") = 0.0, py::arg("threads") = 0,
       py::arg("keep_individual") = true, py::arg("thresholds_ng_ml") = std::vector<double>{},
       py::arg("threshold_series") = "ce", py::arg("method") = "exact", py::arg("rtol") = 1e-8,
-      py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
+      py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000,
+      py::arg("reuse") = static_cast<Population*>(nullptr), kSimulatePopulationDoc);
 }
 
 }  // namespace ketasim::python

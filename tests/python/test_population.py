@@ -233,6 +233,44 @@ def test_bad_input_names_the_field(kwargs, match):
         ks.simulate_population(contract_model(), contract_regimen(), T[:5], **kwargs)
 
 
+def test_a_sweep_reusing_curve_memory_gives_the_fresh_results():
+    def run(dose_mg, **kw):
+        regimen = ks.Regimen().infusion(dose_mg=dose_mg, start_min=0, duration_min=40)
+        return ks.simulate_population(contract_model(), regimen, times_min=T[:241], n=50,
+                                      seed=3, variability=VARIABILITY, thresholds_ng_ml=[50.0],
+                                      residual_error={"proportional": 0.1}, **kw)
+
+    first = run(35.0)
+    old_cp, old_cmax = first.cp_ng_ml, first.cmax_ng_ml.copy()
+    address = old_cp.__array_interface__["data"][0]
+    for dose in (50.0, 70.0):
+        reused = run(dose, reuse=first)
+        fresh = run(dose)
+        assert reused.cp_ng_ml.__array_interface__["data"][0] == address
+        np.testing.assert_array_equal(reused.cp_ng_ml, fresh.cp_ng_ml)
+        np.testing.assert_array_equal(reused.ce_ng_ml, fresh.ce_ng_ml)
+        np.testing.assert_array_equal(reused.cp_observed_ng_ml, fresh.cp_observed_ng_ml)
+        np.testing.assert_array_equal(reused.onset_min(50.0), fresh.onset_min(50.0))
+        # the earlier result's curves show the new run; its metrics stay its own
+        np.testing.assert_array_equal(old_cp, fresh.cp_ng_ml)
+        np.testing.assert_array_equal(first.cmax_ng_ml, old_cmax)
+    del first, old_cp
+    np.testing.assert_array_equal(reused.cp_ng_ml, fresh.cp_ng_ml)  # memory still held
+
+    kept = run(35.0)
+    with pytest.raises(ValueError, match=r"reuse must be curves of this run's shape "
+                                         r"\(50 x 100\), got \"50 x 241\""):
+        ks.simulate_population(contract_model(), contract_regimen(), times_min=T[:100], n=50,
+                               reuse=kept)
+    with pytest.raises(ValueError, match="reuse must be a ketasim.Population"):
+        run(35.0, reuse=kept.cp_ng_ml)
+    with pytest.raises(ValueError, match="reuse must be None with a Dask client"):
+        run(35.0, reuse=kept, client=object())
+    summaries = run(35.0, keep_individual=False)
+    with pytest.raises(ValueError, match="reuse must be a population that kept its curves"):
+        run(35.0, reuse=summaries)
+
+
 def test_a_builders_bad_model_names_the_subject():
     def build(weight_kg):
         return ks.Model(cl=1.0 if weight_kg < 100 else -1.0, v1=weight_kg / 4)

@@ -8,8 +8,10 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -623,10 +625,10 @@ void population_worker(PopulationRun& run, std::size_t thread) {
         rec.times = run.times;
         rec.p = sys.plasma;
         rec.cp_scale = 1000.0 / sys.plasma_volume_l;
-        rec.cp = plan.individual ? out.cp.row(static_cast<Eigen::Index>(row)).data()
+        rec.cp = plan.individual ? out.cp.row(static_cast<Eigen::Index>(row))
                                  : buf_cp.row(static_cast<Eigen::Index>(row)).data();
         if (plan.effect_site) {
-          rec.ce = plan.individual ? out.ce.row(static_cast<Eigen::Index>(row)).data()
+          rec.ce = plan.individual ? out.ce.row(static_cast<Eigen::Index>(row))
                                    : buf_ce.row(static_cast<Eigen::Index>(row)).data();
           rec.d = plan.driver;
           rec.a_ed = sys.a(sys.layout.effect, plan.driver);
@@ -650,7 +652,7 @@ void population_worker(PopulationRun& run, std::size_t thread) {
 
         // Residual error, and thresholds on the simulated measurements.
         if (observed) {
-          double* obs = plan.individual ? out.cp_observed.row(static_cast<Eigen::Index>(row)).data()
+          double* obs = plan.individual ? out.cp_observed.row(static_cast<Eigen::Index>(row))
                                         : buf_obs.row(static_cast<Eigen::Index>(row)).data();
           const double prop = plan.residual.proportional, add = plan.residual.additive_ng_ml;
           for (std::size_t i = 0; i < nt; ++i) {
@@ -723,9 +725,47 @@ inline WorkerFn population_worker_fn(const StateLayout& lay) {
 
 }  // namespace detail
 
-inline Population simulate_population(const Model& model, const Regimen& regimen,
-                                      std::span<const double> times_min, const PopulationSpec& spec,
-                                      const PopulationOptions& options) {
+namespace detail {
+
+inline void CurveBuffer::resize(Eigen::Index rows, Eigen::Index cols) {
+  data_.reset();
+  rows_ = rows;
+  cols_ = cols;
+  const std::size_t count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+  if (count == 0) return;
+  void* p = std::malloc(count * sizeof(double));
+  if (p == nullptr) throw std::bad_alloc();
+  advise_huge_pages(reinterpret_cast<std::uintptr_t>(p), count * sizeof(double));
+  data_ = std::shared_ptr<double[]>(static_cast<double*>(p), [](double* q) { std::free(q); });
+}
+
+/// The curves of `reuse` for a run of `plan`, or InvalidInput naming what does not fit.
+inline void take_curves(const PopulationPlan& plan, bool observed, const Population& reuse,
+                        PopulationData& d) {
+  constexpr const char* where = "simulate_population";
+  KETASIM_CHECK(plan.individual, where, "reuse",
+                "given only when curves are kept (keep_individual = true)",
+                "a run keeping summaries only");
+  KETASIM_CHECK(reuse.has_individual(), where, "reuse", "a population that kept its curves",
+                "summaries only");
+  const auto shape = [](std::size_t n, std::size_t t) {
+    return std::to_string(n) + " x " + std::to_string(t);
+  };
+  KETASIM_CHECK(reuse.size() == plan.n && reuse.time_min().size() == plan.n_times, where, "reuse",
+                "curves of this run's shape (" + shape(plan.n, plan.n_times) + ")",
+                shape(reuse.size(), reuse.time_min().size()));
+  KETASIM_CHECK(!plan.effect_site || reuse.has_effect_site(), where, "reuse",
+                "Ce curves (this run has an effect site)", "none");
+  KETASIM_CHECK(!observed || reuse.has_observed(), where, "reuse",
+                "observed Cp curves (this run has a residual error)", "none");
+  d.cp = reuse.data().cp;
+  if (plan.effect_site) d.ce = reuse.data().ce;
+  if (observed) d.cp_observed = reuse.data().cp_observed;
+}
+
+inline Population run_population(const Model& model, const Regimen& regimen,
+                                 std::span<const double> times_min, const PopulationSpec& spec,
+                                 const PopulationOptions& options, const Population* reuse) {
   const detail::PopulationPlan plan = detail::plan_population(model, times_min, spec, options);
   // Regimen against the model (unknown route or compartment), once, before any thread starts.
   (void)detail::compile(model, regimen);
@@ -740,13 +780,12 @@ inline Population simulate_population(const Model& model, const Regimen& regimen
   d.individual = plan.individual;
   d.effect_site = plan.effect_site;
   d.observed = plan.residual.enabled();
-  if (plan.individual) {
+  if (reuse != nullptr) {
+    detail::take_curves(plan, d.observed, *reuse, d);
+  } else if (plan.individual) {
     d.cp.resize(n, nt);
     if (d.effect_site) d.ce.resize(n, nt);
     if (d.observed) d.cp_observed.resize(n, nt);
-    for (const auto* m : {&d.cp, &d.ce, &d.cp_observed})
-      detail::advise_huge_pages(reinterpret_cast<std::uintptr_t>(m->data()),
-                                static_cast<std::size_t>(m->size()) * sizeof(double));
   }
   d.parameter_names = plan.names;
   d.parameters.resize(n, static_cast<Eigen::Index>(plan.names.size()));
@@ -816,24 +855,38 @@ inline Population simulate_population(const Model& model, const Regimen& regimen
   return Population(std::move(d));
 }
 
+}  // namespace detail
+
+inline Population simulate_population(const Model& model, const Regimen& regimen,
+                                      std::span<const double> times_min, const PopulationSpec& spec,
+                                      const PopulationOptions& options) {
+  return detail::run_population(model, regimen, times_min, spec, options, nullptr);
+}
+
+inline Population simulate_population(const Model& model, const Regimen& regimen,
+                                      std::span<const double> times_min, const PopulationSpec& spec,
+                                      const PopulationOptions& options, Population& reuse) {
+  return detail::run_population(model, regimen, times_min, spec, options, &reuse);
+}
+
 // ---- Population ------------------------------------------------------------------------------
 
-inline const detail::RowMatrix& Population::curves(Output o) const {
+inline Population::CurveView Population::curves(Output o) const {
   KETASIM_CHECK(d_.individual, "Population", output_name(o),
                 "kept (simulate with keep_individual = true)", "summaries only");
   switch (o) {
     case Output::cp:
-      return d_.cp;
+      return d_.cp.matrix();
     case Output::ce:
       KETASIM_CHECK(d_.effect_site, "Population", "ce", "available (the model needs a ke0)",
                     "no effect site");
-      return d_.ce;
+      return d_.ce.matrix();
     case Output::cp_observed:
       KETASIM_CHECK(d_.observed, "Population", "cp_observed",
                     "available (simulate with a residual error)", "no residual error");
-      return d_.cp_observed;
+      return d_.cp_observed.matrix();
   }
-  return d_.cp;
+  return d_.cp.matrix();
 }
 
 inline std::vector<double> Population::parameter(std::string_view name) const {
@@ -906,12 +959,10 @@ inline detail::RowMatrix Population::percentiles(std::span<const double> pct, Ou
   const detail::TimeHistogram* hist = o == Output::cp   ? &d_.hist_cp
                                       : o == Output::ce ? &d_.hist_ce
                                                         : &d_.hist_observed;
-  const detail::RowMatrix* curve = d_.individual ? &curves(o) : nullptr;
+  const double* curve = d_.individual ? curves(o).data() : nullptr;
   for (std::size_t t = 0; t < nt; ++t) {
     if (curve != nullptr) {
-      const auto& c = *curve;
-      for (std::size_t s = 0; s < n; ++s)
-        column[s] = c(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t));
+      for (std::size_t s = 0; s < n; ++s) column[s] = curve[s * nt + t];
       auto begin = column.begin();
       for (std::size_t r = 0; r < ranks.size(); ++r) {
         auto nth = column.begin() + static_cast<std::ptrdiff_t>(ranks[r]);
@@ -964,9 +1015,9 @@ inline std::vector<double> Population::fraction_above(double thr, Output o, bool
                        detail::join_values(d_.thresholds) + "] (only summaries were kept)",
                    thr, "ng/mL");
     }
-    const auto& c = curves(o);
+    const double* c = curves(o).data();
     for (std::size_t s = 0; s < n; ++s) {
-      const double* row = c.row(static_cast<Eigen::Index>(s)).data();
+      const double* row = c + s * nt;
       bool reached = false;
       for (std::size_t t = 0; t < nt; ++t) {
         if (row[t] < thr) continue;
@@ -1036,9 +1087,9 @@ inline Population Population::concatenate(std::span<const Population> parts) {
     const auto& p = parts[i].d_;
     const auto m = static_cast<Eigen::Index>(p.n);
     if (d.individual) {
-      d.cp.middleRows(at, m) = p.cp;
-      if (d.effect_site) d.ce.middleRows(at, m) = p.ce;
-      if (d.observed) d.cp_observed.middleRows(at, m) = p.cp_observed;
+      d.cp.matrix().middleRows(at, m) = p.cp.matrix();
+      if (d.effect_site) d.ce.matrix().middleRows(at, m) = p.ce.matrix();
+      if (d.observed) d.cp_observed.matrix().middleRows(at, m) = p.cp_observed.matrix();
     } else if (i > 0) {
       d.hist_cp.merge(p.hist_cp);
       if (d.effect_site) d.hist_ce.merge(p.hist_ce);

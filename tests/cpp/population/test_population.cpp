@@ -347,3 +347,35 @@ TEST_CASE("population: exact and ODE populations agree", "[population]") {
   for (std::size_t s = 0; s < a.size(); ++s)
     if (!std::isnan(a[s])) CHECK_THAT(b[s], WithinAbs(a[s], 1e-6));
 }
+
+TEST_CASE("population: a run reusing an earlier result's curve memory equals a fresh run",
+          "[population]") {
+  const Model model = test::reference_model();
+  const auto t = test::grid(0.0, 240.0, 2.0);
+  const PopulationSpec spec{.n = 60,
+                            .seed = 11,
+                            .variability = {{"cl", 0.3}, {"intranasal.ka", 0.4}},
+                            .residual = {.proportional = 0.1}};
+  const PopulationOptions opt{.threads = 2, .thresholds_ng_ml = {50.0}};
+  Population first = simulate_population(model, reference_regimen(), t, spec, opt);
+  const std::vector<double> first_cmax = first.cmax_ng_ml();
+  const Population copy = first;  // copies share the curves' memory
+  const double* memory = first.cp_ng_ml().data();
+
+  Regimen doubled;
+  doubled.infusion({.dose_mg = 70.0, .start_min = 0.0, .duration_min = 40.0});
+  const Population fresh = simulate_population(model, doubled, t, spec, opt);
+  const Population reused = simulate_population(model, doubled, t, spec, opt, first);
+
+  CHECK(reused.cp_ng_ml().data() == memory);  // no new memory for the curves
+  CHECK(reused.cp_ng_ml() == fresh.cp_ng_ml());
+  CHECK(reused.ce_ng_ml() == fresh.ce_ng_ml());
+  CHECK(reused.cp_observed_ng_ml() == fresh.cp_observed_ng_ml());
+  CHECK(reused.cmax_ng_ml() == fresh.cmax_ng_ml());
+  CHECK(reused.onset_min(50.0) == fresh.onset_min(50.0));
+  // The earlier result's curves (and its copy's) now show the new run; its metrics do not.
+  CHECK(first.cp_ng_ml() == fresh.cp_ng_ml());
+  CHECK(copy.ce_ng_ml() == fresh.ce_ng_ml());
+  CHECK(first.cmax_ng_ml() == first_cmax);
+  CHECK(first.cmax_ng_ml() != fresh.cmax_ng_ml());
+}

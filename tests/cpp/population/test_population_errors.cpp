@@ -152,3 +152,35 @@ TEST_CASE("population errors: chunks that do not follow each other", "[populatio
                     "Population.concatenate: parts[1] first_subject must be the end of the "
                     "previous part (3), got 4");
 }
+
+TEST_CASE("population errors: curves to reuse that do not fit the run", "[population]") {
+  const Model model = test::reference_model();
+  Population three = simulate_population(model, bolus(), kTimes, {.n = 3});
+  auto reuse_message = [&](const PopulationSpec& spec, const PopulationOptions& opt,
+                           Population& reuse, const Model& m) -> std::string {
+    try {
+      (void)simulate_population(m, bolus(), kTimes, spec, opt, reuse);
+    } catch (const InvalidInput& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK_THAT(reuse_message({.n = 4}, {}, three, model),
+             Equals("simulate_population: reuse must be curves of this run's shape (4 x 3), "
+                    "got \"3 x 3\""));
+  CHECK_THAT(reuse_message({.n = 3}, {.keep_individual = false}, three, model),
+             Contains("reuse must be given only when curves are kept"));
+  Population summaries =
+      simulate_population(model, bolus(), kTimes, {.n = 3}, {.keep_individual = false});
+  CHECK_THAT(reuse_message({.n = 3}, {}, summaries, model),
+             Equals("simulate_population: reuse must be a population that kept its curves, got "
+                    "\"summaries only\""));
+  const Model no_ke0 = Model::one_compartment({.cl = 1.0, .v1 = 20.0});
+  Population without_ce = simulate_population(no_ke0, bolus(), kTimes, {.n = 3});
+  CHECK_THAT(reuse_message({.n = 3}, {}, without_ce, model),
+             Contains("reuse must be Ce curves (this run has an effect site)"));
+  CHECK_THAT(reuse_message({.n = 3, .residual = {.additive_ng_ml = 1.0}}, {}, three, model),
+             Contains("reuse must be observed Cp curves (this run has a residual error)"));
+  // A failed call leaves the curves to reuse as they were.
+  CHECK(three.cp_ng_ml()(2, 1) > 0.0);
+}
