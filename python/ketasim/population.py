@@ -458,7 +458,7 @@ def simulate_population(
         An earlier result with curves of the same shape (same ``n`` and times, and Ce or
         observed Cp wherever this run has them) whose curve memory this run writes into instead
         of allocating new memory: in a sweep over doses or regimens, each call then skips the
-        operating system's page faults (about 10 % of a 10,000-subject run). Its curves, and
+        operating system's page faults (about a tenth of a 10,000-subject run). Its curves, and
         any array taken from them, then show the new result; its other arrays keep the old one.
         Not with ``client``.
 

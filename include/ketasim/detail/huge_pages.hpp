@@ -29,24 +29,24 @@ inline void advise_huge_pages(std::uintptr_t address, std::size_t bytes) {
 #endif
 }
 
-/// std::allocator that advises huge pages before the container first writes the memory.
-template <class T>
-struct HugePageAllocator {
-  using value_type = T;
-  HugePageAllocator() = default;
-  template <class U>
-  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    void* p = std::malloc(n * sizeof(T));
-    if (p == nullptr) throw std::bad_alloc();
-    advise_huge_pages(reinterpret_cast<std::uintptr_t>(p), n * sizeof(T));
-    return static_cast<T*>(p);
+/// Uninitialised storage for `bytes` (free with std::free) for a buffer written once and
+/// whole (population curves): from 2 MB up, aligned to and rounded up to 2 MB pages with huge
+/// pages asked for throughout, so that even a few-MB buffer is a handful of faults, not
+/// thousands.
+inline void* allocate_for_huge_pages(std::size_t bytes) {
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  void* p = nullptr;
+  if (bytes >= huge) {
+    const std::size_t rounded = (bytes + huge - 1) / huge * huge;
+    p = std::aligned_alloc(huge, rounded);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (p != nullptr) (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  } else {
+    p = std::malloc(bytes);
   }
-  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
-  template <class U>
-  bool operator==(const HugePageAllocator<U>&) const noexcept {
-    return true;
-  }
-};
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
 
 }  // namespace ketasim::detail

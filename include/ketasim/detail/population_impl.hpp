@@ -733,10 +733,9 @@ inline void CurveBuffer::resize(Eigen::Index rows, Eigen::Index cols) {
   cols_ = cols;
   const std::size_t count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
   if (count == 0) return;
-  void* p = std::malloc(count * sizeof(double));
-  if (p == nullptr) throw std::bad_alloc();
-  advise_huge_pages(reinterpret_cast<std::uintptr_t>(p), count * sizeof(double));
-  data_ = std::shared_ptr<double[]>(static_cast<double*>(p), [](double* q) { std::free(q); });
+  data_ = std::shared_ptr<double[]>(
+      static_cast<double*>(allocate_for_huge_pages(count * sizeof(double))),
+      [](double* q) { std::free(q); });
 }
 
 /// The curves of `reuse` for a run of `plan`, or InvalidInput naming what does not fit.
