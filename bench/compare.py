@@ -31,7 +31,7 @@ import platform
 import sys
 import time
 import timeit
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import scipy
@@ -222,7 +222,7 @@ def main(argv: List[str]) -> int:
 
     # -- a population: ketasim on 1 and 2 threads, SciPy's propagator loop per subject --
     def run_pop(threads: int, n: int = n_pop, keep: bool = True, points: np.ndarray = T,
-                reuse: "ks.Population" = None):
+                reuse: Optional["ks.Population"] = None):
         return ks.simulate_population(model, regimen, times_min=points, n=n, seed=7,
                                       threads=threads, variability=VARIABILITY,
                                       keep_individual=keep, reuse=reuse)

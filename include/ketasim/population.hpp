@@ -128,7 +128,7 @@ class CurveBuffer {
   using Scalar = double;
   CurveBuffer() = default;
   /// Fresh, uninitialised storage for rows x cols values (huge pages asked for when large);
-  /// keeps the current storage when it already has that shape.
+  /// other buffers that shared the previous storage keep it.
   void resize(Eigen::Index rows, Eigen::Index cols);
   Eigen::Index rows() const { return rows_; }
   Eigen::Index cols() const { return cols_; }

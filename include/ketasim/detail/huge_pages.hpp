@@ -30,21 +30,24 @@ inline void advise_huge_pages(std::uintptr_t address, std::size_t bytes) {
 }
 
 /// Uninitialised storage for `bytes` (free with std::free) for a buffer written once and
-/// whole (population curves): from 2 MB up, aligned to and rounded up to 2 MB pages with huge
-/// pages asked for throughout, so that even a few-MB buffer is a handful of faults, not
+/// whole (population curves): on Linux, from 2 MB up, aligned to and rounded up to 2 MB pages with
+/// huge pages asked for throughout, so that even a few-MB buffer is a handful of faults, not
 /// thousands.
 inline void* allocate_for_huge_pages(std::size_t bytes) {
   constexpr std::size_t huge = std::size_t{2} << 20;
   void* p = nullptr;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
   if (bytes >= huge) {
     const std::size_t rounded = (bytes + huge - 1) / huge * huge;
     p = std::aligned_alloc(huge, rounded);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (p != nullptr) (void)madvise(p, rounded, MADV_HUGEPAGE);
-#endif
   } else {
     p = std::malloc(bytes);
   }
+#else
+  (void)huge;
+  p = std::malloc(bytes);  // no huge pages to ask for (and no std::aligned_alloc on MSVC)
+#endif
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
