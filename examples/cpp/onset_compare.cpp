@@ -70,7 +70,7 @@ int main() {
     return std::string(buf);
   };
   for (const auto& row : rows) {
-    const OnsetMetrics m = onset(row.r, threshold);
+    const OnsetMetrics m = onset(row.r, threshold, Series::ce);
     std::printf("%-28s %10.1f %9.1f %12s %12s %12.1f\n", row.label, m.cmax_ng_ml, m.tmax_min,
                 fmt(m.t_onset_min).c_str(), fmt(m.t_offset_min).c_str(), m.time_above_min);
   }

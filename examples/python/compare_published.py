@@ -38,8 +38,8 @@ iv = ks.simulate(ks.Model.from_micro(**domino),
                  ks.Regimen().infusion(dose_mg=ks.mg_per_kg(0.5, weight_kg), duration_min=40), t)
 nasal = ks.simulate(nasal_model(ka), ks.Regimen().dose("intranasal", dose_mg=50.0), t)
 print(f"nasal ka {ka:.4f} /min")
-print(onset_table([("IV 0.5 mg/kg over 40 min", ks.onset(iv, 100.0)),
-                   ("intranasal 50 mg", ks.onset(nasal, 100.0))]))
+print(onset_table([("IV 0.5 mg/kg over 40 min", ks.onset(iv, 100.0, series="ce")),
+                   ("intranasal 50 mg", ks.onset(nasal, 100.0, series="ce"))]))
 
 # The same models as `ketasim compare` builds them (one place to swap in catalogue models).
 models = compare_models(weight_kg)

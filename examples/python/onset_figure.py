@@ -24,7 +24,7 @@ results = {
 fig = ks.plot.onset(results, threshold_ng_ml=100, title="Illustrative model: IV versus intranasal")
 fig.savefig("onset_figure.png", dpi=150)
 for label, res in results.items():
-    m = ks.onset(res, 100)
+    m = ks.onset(res, 100, series="ce")
     onset = "never" if m.t_onset_min is None else f"{m.t_onset_min:.1f} min"
     print(f"{label:30s} Ce onset {onset}")
 print("figure: onset_figure.png")

@@ -21,7 +21,7 @@ print("Cp at 0, 10, 40, 60 min (ng/mL):", np.round(res.cp_ng_ml[[0, 10, 40, 60]]
 print("Ce at 0, 10, 40, 60 min (ng/mL):", np.round(res.ce_ng_ml[[0, 10, 40, 60]], 1))
 print("amounts at 40 min (mg):", {c: round(float(a), 2) for c, a in zip(res.columns, res.amounts_mg[40])})
 
-m = ks.onset(res, threshold_ng_ml=100)
+m = ks.onset(res, threshold_ng_ml=100, series="ce")
 print(f"Cmax {m.cmax_ng_ml:.1f} ng/mL at {m.tmax_min:.1f} min; AUC {m.auc:.0f} ng*min/mL")
 print(f"Ce reaches 100 ng/mL at {m.t_onset_min:.1f} min, falls back at {m.t_offset_min:.1f} min, "
       f"{m.time_above_min:.1f} min above")

@@ -35,6 +35,7 @@ class ExactPropagator {
       n_ = n;
       adt_.resize(n, n);
       phi_.resize(n, n);
+      psi_.resize(n, n);
       tmp_.resize(n);
       b_.setZero(n);
       expm_.resize(n);
@@ -124,20 +125,34 @@ class ExactPropagator {
         last_ = static_cast<std::size_t>(&c - cache_.data());
         return c;
       }
+    const Entry& half = cache_[last_];
+    const bool doubled = half.dt > 0.0 && std::abs(2.0 * half.dt - dt) <= 1e-12 * dt;
+    if (doubled) {
+      // Twice the previous step: Phi(2h) = Phi(h)^2, Psi(2h) = Phi(h) Psi(h) + Psi(h), one
+      // squaring of the scaling-and-squaring method instead of a new exponential.
+      const auto ph = half.phi.topRows(n_);
+      phi_.noalias() = ph * ph;
+      psi_.noalias() = ph * half.psi;
+      psi_ += half.psi;
+    }
     last_ = next_;
     Entry& c = cache_[next_];
     next_ = (next_ + 1) % cache_.size();
-    adt_.noalias() = a_ * dt;
-    expm_.compute_with_integral(adt_, dt, phi_, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
-    c.phi.topRows(n_) = phi_;                            // the padding rows stay zero
+    if (doubled) {
+      c.psi = psi_;
+    } else {
+      adt_.noalias() = a_ * dt;
+      expm_.compute_with_integral(adt_, dt, phi_, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
+    }
+    c.phi.topRows(n_) = phi_;  // the padding rows stay zero
     c.dt = dt;
     c.input = 0;
-    ++expm_count_;
+    if (!doubled) ++expm_count_;
     return c;
   }
 
   Eigen::Index n_ = -1;
-  Eigen::MatrixXd a_, adt_, phi_;
+  Eigen::MatrixXd a_, adt_, phi_, psi_;
   Eigen::VectorXd tmp_, b_;
   MatVecKernel kernel_ = matvec_dynamic;
   bool b_zero_ = true;

@@ -238,6 +238,7 @@ class OdeEvaluator final : public Evaluator {
     dxdt.resize(x.size());
     integ.rhs(x.data(), dxdt.data(), t);
   }
+  bool linear() const override { return is_linear<Extra>(); }
 
  private:
   OdeOptions opt_;

@@ -27,6 +27,8 @@ class Evaluator {
   virtual void advance(Eigen::VectorXd& x, double t0, double t1) const = 0;
   /// dx/dt at time t (input in force just after t).
   virtual void derivative(const Eigen::VectorXd& x, double t, Eigen::VectorXd& dxdt) const = 0;
+  /// True when dx/dt = A x + b exactly (no nonlinear term).
+  virtual bool linear() const { return true; }
 
  protected:
   System sys_;

@@ -24,11 +24,13 @@ from ._core import (
     Regimen,
     Result,
     SolverError,
+    ThresholdTimes,
     auc_ng_min_ml,
     mg_per_kg,
     onset,
     peak,
     simulate,
+    threshold_times,
 )
 from . import plot
 from . import models
@@ -52,6 +54,7 @@ __all__ = [
     "Regimen",
     "Result",
     "SolverError",
+    "ThresholdTimes",
     "__version__",
     "auc_ng_min_ml",
     "mg_per_kg",
@@ -62,4 +65,5 @@ __all__ = [
     "sd_from_cv",
     "simulate",
     "simulate_population",
+    "threshold_times",
 ]

@@ -296,11 +296,28 @@ class OnsetMetrics:
     def time_above_min(self) -> float: ...
     def to_dict(self) -> Dict[str, Union[str, float, None]]: ...
 
-def onset(result: Result, threshold_ng_ml: float, series: _Series = "ce") -> OnsetMetrics:
-    """Onset metrics for a threshold (ng/mL), on Ce by default."""
+def onset(result: Result, threshold_ng_ml: float, series: _Series = "cp") -> OnsetMetrics:
+    """Onset metrics for a threshold (ng/mL), on Cp by default."""
 
-def peak(result: Result, series: _Series = "cp") -> Peak:
-    """Highest Cp (or Ce) over the window and when, refined between samples."""
+def peak(result: Result, series: str = "cp") -> Peak:
+    """Highest value of a series ('cp', 'ce' or an analyte) over the window, and when."""
+
+class ThresholdTimes:
+    """When a series is at or above a threshold over the window (None = never)."""
+
+    @property
+    def threshold_ng_ml(self) -> float: ...
+    @property
+    def onset_min(self) -> Optional[float]: ...
+    @property
+    def offset_min(self) -> Optional[float]: ...
+    @property
+    def time_above_min(self) -> float: ...
+    @property
+    def episodes(self) -> int: ...
+
+def threshold_times(result: Result, threshold_ng_ml: float, series: str = "cp") -> ThresholdTimes:
+    """Onset, offset and time above a threshold of a series ('cp', 'ce' or an analyte)."""
 
 def auc_ng_min_ml(
     result: Result, t0_min: Optional[float] = None, t1_min: Optional[float] = None

@@ -76,7 +76,7 @@ void bind_onset(py::module_& m) {
 
   py::class_<OnsetMetrics>(m, "OnsetMetrics", R"doc(What a teacher asks of an onset curve.
 
-Cmax, Tmax and AUC are of Cp; the threshold metrics are of ``series`` (Ce by default). Times
+Cmax, Tmax and AUC are of Cp; the threshold metrics are of ``series`` (Cp by default). Times
 are absolute (min from t = 0) and found on the continuous solution, not the sample grid.
 ``None`` means "never" (e.g. t_onset_min when the threshold is never reached).
 
@@ -125,7 +125,7 @@ time_above_min : float
         py::gil_scoped_release release;
         return onset(result, threshold_ng_ml, s);
       },
-      py::arg("result"), py::arg("threshold_ng_ml"), py::arg("series") = "ce",
+      py::arg("result"), py::arg("threshold_ng_ml"), py::arg("series") = "cp",
       R"doc(Onset metrics of a result for a concentration threshold.
 
 Parameters
@@ -134,8 +134,9 @@ result : Result
     A simulation result.
 threshold_ng_ml : float
     Concentration threshold, ng/mL (> 0).
-series : {"ce", "cp"}
-    Which concentration the threshold metrics are about (Ce needs a model with ke0).
+series : {"cp", "ce"}
+    Which concentration the threshold metrics are about (default Cp; Ce needs a model with
+    ke0).
 
 Returns
 -------
@@ -148,7 +149,7 @@ Examples
 >>> import numpy as np, ketasim as ks
 >>> res = ks.simulate(ks.Model(cl=1.2, v1=15.0, ke0=0.2),
 ...                   ks.Regimen().infusion(dose_mg=35, duration_min=40), np.arange(0, 121.0))
->>> m = ks.onset(res, threshold_ng_ml=100)
+>>> m = ks.onset(res, threshold_ng_ml=100, series="ce")
 >>> round(m.t_onset_min, 2)
 5.22
 )doc");
@@ -156,13 +157,45 @@ Examples
   m.def(
       "peak",
       [](const Result& result, const std::string& series) {
-        const Series s = parse_series(series, "peak");
         py::gil_scoped_release release;
-        return peak(result, s);
+        return peak(result, std::string_view(series));
       },
       py::arg("result"), py::arg("series") = "cp",
-      "The highest Cp (series='cp') or Ce ('ce') over the window and when it is first reached, "
-      "refined between samples (ng/mL, min).");
+      "The highest value of a series over the result's window (first to last output time) and "
+      "the first time it is reached, on the continuous solution whatever the output grid "
+      "(ng/mL, min). series: 'cp' (default), 'ce', or a reported analyte's name.");
+
+  py::class_<ThresholdTimes>(m, "ThresholdTimes",
+                             "When a series is at or above a threshold over a result's window, "
+                             "on the continuous solution (times in min; None: never).")
+      .def_readonly("threshold_ng_ml", &ThresholdTimes::threshold_ng_ml, "Threshold, ng/mL.")
+      .def_readonly("onset_min", &ThresholdTimes::onset_min,
+                    "First time the series is at or above the threshold, min (None: never).")
+      .def_readonly("offset_min", &ThresholdTimes::offset_min,
+                    "First time after the onset that it is below it again, min (None: never).")
+      .def_readonly("time_above_min", &ThresholdTimes::time_above_min,
+                    "Total time at or above the threshold in the window, min.")
+      .def_readonly("episodes", &ThresholdTimes::episodes,
+                    "How many separate times the threshold is reached.")
+      .def("__repr__", [](const ThresholdTimes& x) {
+        std::ostringstream os;
+        os.precision(6);
+        os << "ThresholdTimes(threshold_ng_ml=" << x.threshold_ng_ml
+           << ", onset_min=" << fmt(x.onset_min) << ", offset_min=" << fmt(x.offset_min)
+           << ", time_above_min=" << x.time_above_min << ", episodes=" << x.episodes << ")";
+        return os.str();
+      });
+
+  m.def(
+      "threshold_times",
+      [](const Result& result, double threshold_ng_ml, const std::string& series) {
+        py::gil_scoped_release release;
+        return threshold_times(result, threshold_ng_ml, series);
+      },
+      py::arg("result"), py::arg("threshold_ng_ml"), py::arg("series") = "cp",
+      "When a series ('cp' by default, 'ce', or a reported analyte) is at or above "
+      "threshold_ng_ml over the result's window: onset_min, offset_min, time_above_min, "
+      "episodes.");
 
   m.def(
       "auc_ng_min_ml",

@@ -64,7 +64,7 @@ TEST_CASE("onset: Ce threshold crossings against the closed form", "[onset]") {
   const double up = bisect([&](double x) { return ce(x) - thr; }, 0.0, tpeak);
   const double down = bisect([&](double x) { return ce(x) - thr; }, tpeak, 500.0);
   const auto t = test::grid(0.0, 240.0, 5.0);
-  const OnsetMetrics o = onset(simulate(m, r, t), thr);
+  const OnsetMetrics o = onset(simulate(m, r, t), thr, Series::ce);
   REQUIRE(o.t_onset_min);
   REQUIRE(o.t_offset_min);
   CHECK_THAT(*o.t_onset_min, WithinAbs(up, 1e-9));
@@ -114,7 +114,7 @@ TEST_CASE("onset: Ce metrics need an effect site", "[onset]") {
   r.bolus({.dose_mg = 10.0});
   const auto t = test::grid(0.0, 10.0, 1.0);
   const Result res = simulate(m, r, t);
-  CHECK_THROWS_WITH(onset(res, 100.0), Contains("ke0"));
+  CHECK_THROWS_WITH(onset(res, 100.0, Series::ce), Contains("ke0"));
   CHECK_THROWS_WITH(res.ce_ng_ml(), Contains("ke0"));
   CHECK_THROWS_WITH(onset(res, -1.0, Series::cp),
                     "onset: threshold_ng_ml must be > 0 ng/mL, got -1 ng/mL");

@@ -184,7 +184,7 @@ CASES = [
     ("onset threshold nan", lambda: ks.onset(res(), NAN), r"threshold_ng_ml must be > 0 ng/mL, got nan"),
     ("onset series", lambda: ks.onset(res(), 10.0, series="brain"),
      r'^onset: series must be one of \[cp, ce\], got "brain"$'),
-    ("onset ce without ke0", lambda: ks.onset(run(model=m1()), 10.0),
+    ("onset ce without ke0", lambda: ks.onset(run(model=m1()), 10.0, series="ce"),
      r"onset: ke0 must be set for Ce metrics"),
     ("peak series", lambda: ks.peak(res(), series="x"), r'peak: series must be one of \[cp, ce\]'),
     ("peak ce without ke0", lambda: ks.peak(run(model=m1()), series="ce"), r"ke0 must be set"),

@@ -29,7 +29,7 @@ def ref_peak(fn, lo, hi):
 def test_onset_metrics_match_scipy():
     res, r, d = nasal_case()
     thr = 60.0
-    m = ks.onset(res, threshold_ng_ml=thr)
+    m = ks.onset(res, threshold_ng_ml=thr, series="ce")
     cmax, tmax = ref_peak(lambda t: ref.cp_at(r, d, t), 1.0, 100.0)
     cemax, cetmax = ref_peak(lambda t: ref.ce_at(r, d, t), 1.0, 100.0)
     assert m.cmax_ng_ml == pytest.approx(cmax, rel=1e-9)
@@ -119,3 +119,121 @@ def test_onset_on_ode_result_agrees_with_exact():
     a, b = ks.onset(res, 60.0), ks.onset(ode, 60.0)
     assert b.t_onset_min == pytest.approx(a.t_onset_min, abs=1e-5)
     assert b.cmax_ng_ml == pytest.approx(a.cmax_ng_ml, rel=1e-7)
+
+
+def _random_case(rng):
+    """A random mammillary model with a depot and an effect site, and a random regimen."""
+    lu = lambda lo, hi: float(lo * (hi / lo) ** rng.random())  # noqa: E731
+    kw = dict(cl=lu(0.2, 3.0), v1=lu(3.0, 40.0))
+    if rng.random() < 0.7:
+        kw.update(q2=lu(0.2, 20.0), v2=lu(5.0, 100.0))
+        if rng.random() < 0.5:
+            kw.update(q3=lu(0.05, 2.0), v3=lu(20.0, 300.0))
+    ka, f, tlag, ke0 = lu(0.01, 2.0), lu(0.3, 1.0), (lu(0.5, 20.0) if rng.random() < 0.5 else 0.0), lu(0.05, 2.0)
+    r = ref.RefModel(ke0=ke0, ka=ka, f=f, tlag=tlag, **kw)
+    model = ks.Model(ke0=ke0, routes={"oral": ks.Absorption(ka=ka, f=f, tlag=tlag)}, **kw)
+    reg, d = ks.Regimen(), ref.RefDoses()
+    for k in range(int(rng.integers(1, 5))):
+        t = 0.0 if k == 0 and rng.random() < 0.5 else round(float(rng.random()) * 240.0, 2)
+        kind, mg = rng.random(), lu(5.0, 80.0)
+        if kind < 0.35:
+            reg.bolus(dose_mg=mg, time_min=t)
+            d.bolus(t, "central", mg)
+        elif kind < 0.7:
+            dur = lu(1.0, 60.0)
+            reg.infusion(dose_mg=mg, start_min=t, duration_min=dur)
+            d.infusion(t, dur, "central", mg)
+        else:
+            reg.dose("oral", dose_mg=mg, time_min=t)
+            d.depot_dose(r, t, mg)
+    return model, reg, r, d
+
+
+def _dense_truth(r, d, t0, t1, series, thr):
+    """Peak and crossings on a 0.01-min grid of SciPy's expm solution, refined by bounded
+    minimisation and brentq (independent of ketasim)."""
+    grid = np.unique(np.concatenate([np.arange(t0, t1, 0.01), [t1],
+                                     [b for b in ref._breakpoints(d) if t0 < b < t1]]))
+    conv = ref.cp_ng_ml if series == "cp" else ref.ce_ng_ml
+    at = ref.cp_at if series == "cp" else ref.ce_at
+    y = conv(r, ref.exact(r, d, grid))
+    i = int(np.argmax(y))
+    cmax, tmax = float(y[i]), float(grid[i])
+    if 0 < i < len(grid) - 1:
+        c, t = ref_peak(lambda t: at(r, d, t), grid[i - 1], grid[i + 1])
+        if c > cmax:
+            cmax, tmax = c, t
+    up, down, above_time = [], [], 0.0
+    above = y[0] >= thr
+    since = t0
+    if above:
+        up.append(t0)
+    for k in np.nonzero((y[1:] >= thr) != (y[:-1] >= thr))[0]:
+        a, b = grid[k], grid[k + 1]
+        tc = brentq(lambda t: at(r, d, t) - thr, a, b, xtol=1e-13)
+        if y[k + 1] >= thr:
+            up.append(tc)
+            since = tc
+        else:
+            down.append(tc)
+            above_time += tc - since
+    if y[-1] >= thr:
+        above_time += t1 - since
+    return cmax, tmax, up, down, above_time
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_metrics_on_coarse_grids_match_a_dense_scipy_truth(seed):
+    """Cmax, Tmax, onset, offset and time above on grids of 7 to 60 min equal the dense truth to
+    1e-6 (the metrics never look at the grid except for the window's ends)."""
+    rng = np.random.default_rng(1000 + seed)
+    model, reg, r, d = _random_case(rng)
+    step = 7.0 + 53.0 * float(rng.random())
+    t0 = 0.0 if rng.random() < 0.5 else 10.0 * float(rng.random())
+    times = t0 + step * np.arange(int(np.ceil(360.0 / step)) + 1)
+    res = ks.simulate(model, reg, times)
+    for series in ("cp", "ce"):
+        cmax, tmax, _, _, _ = _dense_truth(r, d, t0, times[-1], series, np.inf)
+        p = ks.peak(res, series=series)
+        assert p.c_ng_ml == pytest.approx(cmax, rel=1e-6)
+        assert p.t_min == pytest.approx(tmax, abs=1e-6 * max(1.0, tmax))
+        for frac in (0.3, 0.8, 1.01):
+            thr = frac * cmax
+            _, _, up, down, above = _dense_truth(r, d, t0, times[-1], series, thr)
+            m = ks.onset(res, thr, series=series)
+            tt = ks.threshold_times(res, thr, series=series)
+            assert (m.t_onset_min is None) == (not up)
+            if up:
+                assert m.t_onset_min == pytest.approx(up[0], abs=1e-6 * max(1.0, up[0]))
+            assert (m.t_offset_min is None) == (not down)
+            if down:
+                assert m.t_offset_min == pytest.approx(down[0], abs=1e-6 * max(1.0, down[0]))
+            assert m.time_above_min == pytest.approx(above, abs=1e-6 * max(1.0, above))
+            assert tt.episodes == len(up)
+
+
+def test_issue_example_peak_on_a_10_min_grid():
+    """The example of issue 10: 2377.33 ng/mL at 7.94 min, and Cp above 2360 for minutes."""
+    m = ks.Model(cl=1, v1=10, q2=50, v2=30, routes={"oral": ks.Absorption(ka=0.3)})
+    reg = ks.Regimen().bolus(dose_mg=20, time_min=0).dose("oral", dose_mg=100, time_min=0)
+    res = ks.simulate(m, reg, times_min=np.arange(0, 121, 10.0))
+    c, t = ks.peak(res)
+    assert round(c, 2) == 2377.33 and round(t, 2) == 7.94
+    o = ks.onset(res, threshold_ng_ml=2360, series="cp")
+    assert o.t_onset_min is not None and o.t_offset_min - o.t_onset_min > 2.0
+
+
+def test_threshold_times_on_an_analyte_and_errors():
+    m = (ks.Model().add_compartment("central", 10.0, "v1").add_compartment("metabolite", 20.0, "vm")
+         .add_flow("central", "metabolite", 1.0, "clm").add_clearance("metabolite", 0.5, "clme")
+         .add_analyte("metabolite"))
+    res = ks.simulate(m, ks.Regimen().bolus(dose_mg=10.0), np.array([0.0, 60.0, 600.0]))
+    p = ks.peak(res, series="metabolite")
+    # closed form: a = 10 mg, k1 = 0.1, k2 = 0.025; Cm = 1000 a k1 / (20 (k1 - k2)) (e^-k2 t - e^-k1 t)
+    k1, k2 = 0.1, 0.025
+    tmax = np.log(k1 / k2) / (k1 - k2)
+    assert p.t_min == pytest.approx(tmax, abs=1e-7)
+    assert p.c_ng_ml == pytest.approx(
+        1000 * 10 * k1 / (20 * (k1 - k2)) * (np.exp(-k2 * tmax) - np.exp(-k1 * tmax)), rel=1e-10)
+    with pytest.raises(ValueError, match=r"series must be one of \[cp, ce, metabolite\], got 'x'"):
+        ks.peak(res, series="x")

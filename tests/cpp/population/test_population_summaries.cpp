@@ -113,7 +113,7 @@ TEST_CASE("population summaries: onset times agree with ketasim::onset on the co
     for (std::size_t i = 0; i < pop.parameter_names().size(); ++i)
       m.set_parameter(pop.parameter_names()[i],
                       pop.parameters()(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(i)));
-    const OnsetMetrics ref = onset(simulate(m, regimen, t), thr);
+    const OnsetMetrics ref = onset(simulate(m, regimen, t), thr, Series::ce);
     INFO("subject " << s << " threshold " << thr);
     // A crossing and recrossing between two samples is invisible on the grid: skip subjects
     // whose Ce peak barely grazes the threshold.

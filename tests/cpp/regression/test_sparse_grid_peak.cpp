@@ -17,7 +17,7 @@ TEST_CASE("onset: a peak inside a very long gap between samples is found", "[ons
   const double tpeak = std::log(ke0 / k) / (ke0 - k);
   const Peak p = peak(simulate(m, r, t), Series::ce);
   CHECK_THAT(p.t_min, WithinAbs(tpeak, 1e-6));
-  const OnsetMetrics o = onset(simulate(m, r, t), 800.0);
+  const OnsetMetrics o = onset(simulate(m, r, t), 800.0, Series::ce);
   REQUIRE(o.t_onset_min);
   CHECK(*o.t_onset_min < tpeak);
 }
