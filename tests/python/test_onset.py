@@ -149,14 +149,20 @@ def _random_case(rng):
     return model, reg, r, d
 
 
-def _dense_truth(r, d, t0, t1, series, thr):
-    """Peak and crossings on a 0.01-min grid of SciPy's expm solution, refined by bounded
-    minimisation and brentq (independent of ketasim)."""
-    grid = np.unique(np.concatenate([np.arange(t0, t1, 0.01), [t1],
+def _dense(r, d, t0, t1, series):
+    """A series on a 0.02-min grid (plus every breakpoint) of SciPy's expm solution."""
+    grid = np.unique(np.concatenate([np.arange(t0, t1, 0.02), [t1],
                                      [b for b in ref._breakpoints(d) if t0 < b < t1]]))
     conv = ref.cp_ng_ml if series == "cp" else ref.ce_ng_ml
+    return grid, conv(r, ref.exact(r, d, grid))
+
+
+def _dense_truth(r, d, dense, series, thr):
+    """Peak and crossings from the dense samples, refined by bounded minimisation and brentq on
+    SciPy's solution (independent of ketasim)."""
+    grid, y = dense
+    t1 = grid[-1]
     at = ref.cp_at if series == "cp" else ref.ce_at
-    y = conv(r, ref.exact(r, d, grid))
     i = int(np.argmax(y))
     cmax, tmax = float(y[i]), float(grid[i])
     if 0 < i < len(grid) - 1:
@@ -165,9 +171,9 @@ def _dense_truth(r, d, t0, t1, series, thr):
             cmax, tmax = c, t
     up, down, above_time = [], [], 0.0
     above = y[0] >= thr
-    since = t0
+    since = grid[0]
     if above:
-        up.append(t0)
+        up.append(grid[0])
     for k in np.nonzero((y[1:] >= thr) != (y[:-1] >= thr))[0]:
         a, b = grid[k], grid[k + 1]
         tc = brentq(lambda t: at(r, d, t) - thr, a, b, xtol=1e-13)
@@ -182,7 +188,7 @@ def _dense_truth(r, d, t0, t1, series, thr):
     return cmax, tmax, up, down, above_time
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(6))
 def test_metrics_on_coarse_grids_match_a_dense_scipy_truth(seed):
     """Cmax, Tmax, onset, offset and time above on grids of 7 to 60 min equal the dense truth to
     1e-6 (the metrics never look at the grid except for the window's ends)."""
@@ -193,13 +199,14 @@ def test_metrics_on_coarse_grids_match_a_dense_scipy_truth(seed):
     times = t0 + step * np.arange(int(np.ceil(360.0 / step)) + 1)
     res = ks.simulate(model, reg, times)
     for series in ("cp", "ce"):
-        cmax, tmax, _, _, _ = _dense_truth(r, d, t0, times[-1], series, np.inf)
+        dense = _dense(r, d, t0, times[-1], series)
+        cmax, tmax, _, _, _ = _dense_truth(r, d, dense, series, np.inf)
         p = ks.peak(res, series=series)
         assert p.c_ng_ml == pytest.approx(cmax, rel=1e-6)
         assert p.t_min == pytest.approx(tmax, abs=1e-6 * max(1.0, tmax))
         for frac in (0.3, 0.8, 1.01):
             thr = frac * cmax
-            _, _, up, down, above = _dense_truth(r, d, t0, times[-1], series, thr)
+            _, _, up, down, above = _dense_truth(r, d, dense, series, thr)
             m = ks.onset(res, thr, series=series)
             tt = ks.threshold_times(res, thr, series=series)
             assert (m.t_onset_min is None) == (not up)
@@ -235,5 +242,5 @@ def test_threshold_times_on_an_analyte_and_errors():
     assert p.t_min == pytest.approx(tmax, abs=1e-7)
     assert p.c_ng_ml == pytest.approx(
         1000 * 10 * k1 / (20 * (k1 - k2)) * (np.exp(-k2 * tmax) - np.exp(-k1 * tmax)), rel=1e-10)
-    with pytest.raises(ValueError, match=r"series must be one of \[cp, ce, metabolite\], got 'x'"):
+    with pytest.raises(ValueError, match=r"series must be one of \[cp, ce, metabolite\], got \"x\""):
         ks.peak(res, series="x")

@@ -28,20 +28,30 @@ struct Truth {
   std::optional<double> onset, offset;
 };
 
-/// The truth on a dense grid (step h, plus every breakpoint), refined: golden-section search
-/// around the best sample, bisection of each sign change of (value - thr).
-Truth dense_truth(const Model& m, const Regimen& r, double t0, double t1, bool ce, double thr,
-                  const std::vector<double>& breakpoints) {
-  std::vector<double> t;
-  const double h = 0.005;
-  for (double x = t0; x < t1; x += h) t.push_back(x);
-  t.push_back(t1);
+/// A series on a dense grid (step 0.005 min, plus every breakpoint): the truth's starting point.
+struct Dense {
+  std::vector<double> t, y;
+};
+
+Dense dense_samples(const Model& m, const Regimen& r, double t0, double t1, bool ce,
+                    const std::vector<double>& breakpoints) {
+  Dense d;
+  for (double x = t0; x < t1; x += 0.005) d.t.push_back(x);
+  d.t.push_back(t1);
   for (double b : breakpoints)
-    if (b > t0 && b < t1) t.push_back(b);
-  std::sort(t.begin(), t.end());
-  t.erase(std::unique(t.begin(), t.end()), t.end());
-  const Result res = simulate(m, r, t);
-  const auto& y = ce ? res.ce_ng_ml() : res.cp_ng_ml();
+    if (b > t0 && b < t1) d.t.push_back(b);
+  std::sort(d.t.begin(), d.t.end());
+  d.t.erase(std::unique(d.t.begin(), d.t.end()), d.t.end());
+  const Result res = simulate(m, r, d.t);
+  d.y = ce ? res.ce_ng_ml() : res.cp_ng_ml();
+  return d;
+}
+
+/// The truth, refined from the dense samples: golden-section search around the best sample,
+/// bisection of each sign change of (value - thr), on point values of the exact solution.
+Truth dense_truth(const Model& m, const Regimen& r, const Dense& d, bool ce, double thr) {
+  const auto& t = d.t;
+  const auto& y = d.y;
   Truth tr;
   std::size_t best = 0;
   for (std::size_t i = 1; i < y.size(); ++i)
@@ -52,21 +62,21 @@ Truth dense_truth(const Model& m, const Regimen& r, double t0, double t1, bool c
   if (best > 0 && best + 1 < t.size()) {
     double a = t[best - 1], b = t[best + 1];
     const double g = (std::sqrt(5.0) - 1.0) / 2.0;
-    double c = b - g * (b - a), d = a + g * (b - a);
-    double fc = value_at(m, r, c, ce), fd = value_at(m, r, d, ce);
+    double c = b - g * (b - a), e = a + g * (b - a);
+    double fc = value_at(m, r, c, ce), fe = value_at(m, r, e, ce);
     for (int it = 0; it < 80 && b - a > 1e-12 * b; ++it) {
-      if (fc > fd) {
-        b = d;
-        d = c;
-        fd = fc;
+      if (fc > fe) {
+        b = e;
+        e = c;
+        fe = fc;
         c = b - g * (b - a);
         fc = value_at(m, r, c, ce);
       } else {
         a = c;
-        c = d;
-        fc = fd;
-        d = a + g * (b - a);
-        fd = value_at(m, r, d, ce);
+        c = e;
+        fc = fe;
+        e = a + g * (b - a);
+        fe = value_at(m, r, e, ce);
       }
     }
     const double tm = 0.5 * (a + b), fm = value_at(m, r, tm, ce);
@@ -76,10 +86,10 @@ Truth dense_truth(const Model& m, const Regimen& r, double t0, double t1, bool c
     }
   }
   bool above = y[0] >= thr;
-  double since = t0;
+  double since = t.front();
   if (above) {
-    tr.onset = t0;
-    tr.up.push_back(t0);
+    tr.onset = t.front();
+    tr.up.push_back(t.front());
   }
   for (std::size_t i = 1; i < y.size(); ++i) {
     const bool now = y[i] >= thr;
@@ -101,7 +111,7 @@ Truth dense_truth(const Model& m, const Regimen& r, double t0, double t1, bool c
     }
     above = now;
   }
-  if (above) tr.time_above += t1 - since;
+  if (above) tr.time_above += t.back() - since;
   return tr;
 }
 
@@ -169,14 +179,15 @@ TEST_CASE("metrics: peak and threshold times are independent of the output grid 
     const Series s = ce ? Series::ce : Series::cp;
     const Peak p = peak(res, s);
     // Thresholds at several fractions of the true peak: several crossings, or none.
-    const Truth base = dense_truth(c.model, c.regimen, t0, grid.back(), ce, 1e300, c.breakpoints);
+    const Dense dense = dense_samples(c.model, c.regimen, t0, grid.back(), ce, c.breakpoints);
+    const Truth base = dense_truth(c.model, c.regimen, dense, ce, 1e300);
     INFO("trial " << trial << " step " << step << " t0 " << t0 << (ce ? " ce" : " cp"));
     CHECK_THAT(p.c_ng_ml, WithinRel(base.cmax, 1e-6));
     CHECK_THAT(p.t_min, WithinAbs(base.tmax, 1e-6 * std::max(1.0, base.tmax)));
     for (double frac : {0.25, 0.6, 0.9, 1.01}) {
       const double thr = frac * base.cmax;
       if (thr <= 0.0) continue;
-      const Truth tr = dense_truth(c.model, c.regimen, t0, grid.back(), ce, thr, c.breakpoints);
+      const Truth tr = dense_truth(c.model, c.regimen, dense, ce, thr);
       const OnsetMetrics o = onset(res, thr, s);
       INFO("threshold " << thr << " (" << frac << " of the peak)");
       REQUIRE(o.t_onset_min.has_value() == tr.onset.has_value());
@@ -201,7 +212,7 @@ TEST_CASE("metrics: the issue's example, 2377.33 ng/mL at 7.94 min on a 10-min g
   Regimen r;
   r.bolus({.dose_mg = 20, .time_min = 0}).dose("oral", {.dose_mg = 100, .time_min = 0});
   const Result res = simulate(m, r, test::grid(0.0, 120.0, 10.0));
-  const Truth tr = dense_truth(m, r, 0.0, 120.0, false, 2360.0, {0.0});
+  const Truth tr = dense_truth(m, r, dense_samples(m, r, 0.0, 120.0, false, {0.0}), false, 2360.0);
   const Peak p = peak(res);
   CHECK_THAT(p.c_ng_ml, WithinRel(tr.cmax, 1e-9));
   CHECK_THAT(p.t_min, WithinAbs(tr.tmax, 1e-6));
