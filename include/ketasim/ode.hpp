@@ -134,7 +134,8 @@ class OdeIntegrator {
       dt_ = st.current_time_step();
       const auto& cs = st.current_state();
       for (Eigen::Index i = 0; i < n_; ++i) x[i] = cs[static_cast<std::size_t>(i)];
-    }
+    } else if (span > 0.0 && b_ != nullptr)
+      x += span * *b_;  // a step below the time resolution: its input, to O(span^2)
     for (; io < last; ++io) record(io, x);
   }
 
@@ -261,6 +262,7 @@ Result simulate_ode(const Model& model, const Regimen& regimen, std::span<const 
                     [&](std::size_t i, const Eigen::VectorXd& s) {
                       states.row(static_cast<Eigen::Index>(i)) = s.transpose();
                     });
+  detail::check_finite_states(sys, times_min, states.data(), options.stiff ? "ode_stiff" : "ode");
   return Result::from_states(times_min, std::move(states), std::move(eval),
                              model.compartment_names());
 }
