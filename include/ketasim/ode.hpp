@@ -99,6 +99,26 @@ class OdeIntegrator {
           "); loosen the tolerances, raise max_steps or use method ode_stiff");
   }
 
+  /// A step whose state is not finite: the method cannot resolve the model's fastest rate
+  /// (an explicit step on rates near 1e54 /min and beyond overflows its error estimate).
+  template <class State>
+  void check_step(const State& s, double t) const {
+    double sum = 0.0;
+    for (double v : s) sum += v * 0.0;  // NaN when any entry is NaN or inf
+    if (sum == 0.0) [[likely]]
+      return;
+    const RateTerm* fastest = nullptr;
+    for (const auto& r : sys_.rates)
+      if (fastest == nullptr || r.per_min > fastest->per_min) fastest = &r;
+    throw SolverError(std::string("simulate: the ") + (opt_.stiff ? "stiff " : "") +
+                      "ODE solver's state became non-finite at " + format_value(t) + " min (rtol " +
+                      format_value(opt_.rtol) + ", atol " + format_value(opt_.atol) + ")" +
+                      (fastest ? "; the fastest rate is " + fastest->name + " = " +
+                                     format_value(fastest->per_min) + " 1/min"
+                               : std::string()) +
+                      "; use method exact" + (opt_.stiff ? "" : " or ode_stiff"));
+  }
+
   template <class Stepper, class State, class System, class Record>
   void drive(Stepper& st, State& s, const System& system, Eigen::VectorXd& x, double t0, double t1,
              std::span<const double> times, std::size_t first, std::size_t last, Record& record) {
@@ -117,6 +137,7 @@ class OdeIntegrator {
           const auto [ta, tb] = st.do_step(system);
           (void)ta;
           count_step();
+          check_step(st.current_state(), tb);
           const double hi = (t1 - tb > eps) ? tb : t1;
           while (io < last && times[io] <= hi) {
             std::vector<double>& so = out_;

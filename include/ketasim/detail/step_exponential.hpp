@@ -17,7 +17,7 @@ namespace ketasim::detail {
 
 /// Largest relative error in the mass balance of a step (the columns of Phi over the mass
 /// states summing to 1, those of Psi to dt) that the guard accepts. An accurate step keeps
-/// them within (s + 20) n eps: the Pade branch squares at most kPadeMaxSquarings = 6 times,
+/// them within (s + 20) n eps: the Pade branch squares at most kPadeMaxSquarings = 4 times,
 /// the non-negative branch adds rounding only additively over its s squarings (s <= 1100 even
 /// for rates near the largest double), so at most about 2e-12 for n <= 20 states. The losses
 /// this guards against were 1e-3 (ka = 1e14) to 1e6 (q2 = 1e17). 1e-10 is 50 times the
@@ -25,9 +25,9 @@ namespace ketasim::detail {
 inline constexpr double kMassBalanceTolerance = 1e-10;
 
 /// The Pade branch serves steps whose 1-norm needs at most this many squarings (|A dt|_1 <=
-/// 5.37 x 2^6 = 344): its error grows like 2^s eps, here below 1e-13. Stiffer steps go to the
+/// 5.37 x 2^4 = 86): its error grows like 2^s eps, here below 1e-14 a step. Stiffer steps go to the
 /// non-negative method, accurate for any ratio of rates and about 3 times slower.
-inline constexpr int kPadeMaxSquarings = 6;
+inline constexpr int kPadeMaxSquarings = 4;
 
 /// The mass states are the compartments and the eliminated amount (the first n_mass states).
 inline int mass_states(const System& sys) { return sys.layout.eliminated + 1; }
