@@ -12,6 +12,7 @@
 
 #include "ketasim/detail/expm.hpp"
 #include "ketasim/detail/matvec.hpp"
+#include "ketasim/detail/step_exponential.hpp"
 #include "ketasim/detail/system.hpp"
 #include "ketasim/model.hpp"
 #include "ketasim/regimen.hpp"
@@ -28,8 +29,17 @@ namespace detail {
 /// state size changes.
 class ExactPropagator {
  public:
-  /// Sets the system matrix (invalidates the cache).
+  /// Sets the system (invalidates the cache): steps are computed by the method that suits their
+  /// stiffness and checked for mass balance, naming the system's fastest rates on failure
+  /// (detail/step_exponential.hpp). sys must outlive the propagator's use.
+  void reset(const System& sys) {
+    reset(sys.a);
+    sys_ = &sys;
+  }
+
+  /// Sets a bare system matrix (invalidates the cache): Pade steps, no mass-balance check.
   void reset(const Eigen::MatrixXd& a) {
+    sys_ = nullptr;
     const Eigen::Index n = a.rows();
     if (n != n_) {
       n_ = n;
@@ -141,8 +151,7 @@ class ExactPropagator {
     if (doubled) {
       c.psi = psi_;
     } else {
-      adt_.noalias() = a_ * dt;
-      expm_.compute_with_integral(adt_, dt, phi_, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
+      expm_.compute(a_, sys_, dt, phi_, c.psi);  // blocks of exp([[A, I], [0, 0]] dt)
     }
     c.phi.topRows(n_) = phi_;  // the padding rows stay zero
     c.dt = dt;
@@ -161,7 +170,8 @@ class ExactPropagator {
   std::size_t next_ = 0;
   std::size_t last_ = 0;  ///< the entry found by the previous lookup
   int expm_count_ = 0;
-  Expm expm_;
+  StepExponential expm_;
+  const System* sys_ = nullptr;
 };
 
 /// Runs the exact solver over a compiled system, recording each output through record(i, x).
@@ -189,7 +199,7 @@ class ExactEvaluator final : public Evaluator {
   using Evaluator::Evaluator;
   void states_at(std::span<const double> times, Eigen::MatrixXd& out) const override {
     ExactPropagator prop;
-    prop.reset(sys_.a);
+    prop.reset(sys_);
     Eigen::VectorXd x, b;
     out.resize(static_cast<Eigen::Index>(times.size()), sys_.layout.size);
     solve_exact(sys_, times, prop, x, b, [&](std::size_t i, const Eigen::VectorXd& s) {
@@ -198,7 +208,7 @@ class ExactEvaluator final : public Evaluator {
   }
   void advance(Eigen::VectorXd& x, double t0, double t1) const override {
     ExactPropagator prop;
-    prop.reset(sys_.a);
+    prop.reset(sys_);
     Eigen::VectorXd b(sys_.layout.size);
     sys_.rates_at(t0, b);
     prop.step(x, t1 - t0, b, b.isZero(0.0));
@@ -221,7 +231,7 @@ inline Result simulate_exact(const Model& model, const Regimen& regimen,
   const auto& sys = eval->system();
   detail::RowMatrix states(static_cast<Eigen::Index>(times_min.size()), sys.layout.size);
   detail::ExactPropagator prop;
-  prop.reset(sys.a);
+  prop.reset(sys);
   const Eigen::Index n = sys.layout.size;
   Eigen::VectorXd x = Eigen::VectorXd::Zero(n), b = Eigen::VectorXd::Zero(n);
   auto row = [&](std::size_t i) { return states.data() + static_cast<Eigen::Index>(i) * n; };
@@ -242,6 +252,7 @@ inline Result simulate_exact(const Model& model, const Regimen& regimen,
   detail::walk(sys, times_min, x, 0.0, false, b, seg, [&](std::size_t i, const Eigen::VectorXd& s) {
     std::copy(s.data(), s.data() + n, row(i));
   });
+  detail::check_finite_states(sys, times_min, states.data(), "exact");
   return Result::from_states(times_min, std::move(states), std::move(eval),
                              model.compartment_names());
 }

@@ -99,6 +99,26 @@ class OdeIntegrator {
           "); loosen the tolerances, raise max_steps or use method ode_stiff");
   }
 
+  /// A step whose state is not finite: the method cannot resolve the model's fastest rate
+  /// (an explicit step on rates near 1e54 /min and beyond overflows its error estimate).
+  template <class State>
+  void check_step(const State& s, double t) const {
+    double sum = 0.0;
+    for (double v : s) sum += v * 0.0;  // NaN when any entry is NaN or inf
+    if (sum == 0.0) [[likely]]
+      return;
+    const RateTerm* fastest = nullptr;
+    for (const auto& r : sys_.rates)
+      if (fastest == nullptr || r.per_min > fastest->per_min) fastest = &r;
+    throw SolverError(std::string("simulate: the ") + (opt_.stiff ? "stiff " : "") +
+                      "ODE solver's state became non-finite at " + format_value(t) + " min (rtol " +
+                      format_value(opt_.rtol) + ", atol " + format_value(opt_.atol) + ")" +
+                      (fastest ? "; the fastest rate is " + fastest->name + " = " +
+                                     format_value(fastest->per_min) + " 1/min"
+                               : std::string()) +
+                      "; use method exact" + (opt_.stiff ? "" : " or ode_stiff"));
+  }
+
   template <class Stepper, class State, class System, class Record>
   void drive(Stepper& st, State& s, const System& system, Eigen::VectorXd& x, double t0, double t1,
              std::span<const double> times, std::size_t first, std::size_t last, Record& record) {
@@ -117,6 +137,7 @@ class OdeIntegrator {
           const auto [ta, tb] = st.do_step(system);
           (void)ta;
           count_step();
+          check_step(st.current_state(), tb);
           const double hi = (t1 - tb > eps) ? tb : t1;
           while (io < last && times[io] <= hi) {
             std::vector<double>& so = out_;
@@ -134,7 +155,8 @@ class OdeIntegrator {
       dt_ = st.current_time_step();
       const auto& cs = st.current_state();
       for (Eigen::Index i = 0; i < n_; ++i) x[i] = cs[static_cast<std::size_t>(i)];
-    }
+    } else if (span > 0.0 && b_ != nullptr)
+      x += span * *b_;  // a step below the time resolution: its input, to O(span^2)
     for (; io < last; ++io) record(io, x);
   }
 
@@ -262,6 +284,7 @@ Result simulate_ode(const Model& model, const Regimen& regimen, std::span<const 
                     [&](std::size_t i, const Eigen::VectorXd& s) {
                       states.row(static_cast<Eigen::Index>(i)) = s.transpose();
                     });
+  detail::check_finite_states(sys, times_min, states.data(), options.stiff ? "ode_stiff" : "ode");
   return Result::from_states(times_min, std::move(states), std::move(eval),
                              model.compartment_names());
 }

@@ -76,8 +76,8 @@ inline void analyse_result(const Result& r, std::span<const SeriesSpec> specs,
   const double t0 = r.time_min().front(), t1 = r.time_min().back();
   if (dynamic_cast<const ExactEvaluator*>(&ev) != nullptr) {
     ExactPropagator march, probe;
-    march.reset(sys.a);
-    probe.reset(sys.a);
+    march.reset(sys);
+    probe.reset(sys);
     ExactStepper st{march, probe, sys.a};
     analyse_series(sys, st, t0, t1, specs, out);
   } else {

@@ -134,7 +134,15 @@ inline Regimen& Regimen::infusion(const Infusion& inf) {
     const double r = *inf.rate_mg_per_min;
     KETASIM_CHECK(std::isfinite(r) && r > 0.0, where, "rate_mg_per_min", "> 0 mg/min", r, "mg/min");
     amount = r * inf.duration_min;
+    KETASIM_CHECK(
+        std::isfinite(amount), where, "rate_mg_per_min x duration_min", "a finite dose", amount,
+        "mg (rate_mg_per_min = " + detail::format_value(r) +
+            " mg/min, duration_min = " + detail::format_value(inf.duration_min) + " min)");
   }
+  const double rate = amount / inf.duration_min;
+  KETASIM_CHECK(std::isfinite(rate), where, "dose_mg / duration_min", "a finite rate", rate,
+                "mg/min (dose_mg = " + detail::format_value(amount) +
+                    " mg, duration_min = " + detail::format_value(inf.duration_min) + " min)");
   detail::check_time(where, "start_min", inf.start_min);
   detail::check_repeat(where, inf.interval_min, inf.count);
   for (int k = 0; k < inf.count; ++k)

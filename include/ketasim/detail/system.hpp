@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <cmath>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,6 +51,14 @@ struct Span {
   double rate;
 };
 
+/// A first-order rate of the matrix and the parameters that make it ("q2 / v1", "oral.ka"),
+/// kept to name the fastest rates when a solver cannot resolve them.
+struct RateTerm {
+  int from;
+  double per_min;
+  std::string name;
+};
+
 /// Everything a solver needs, in mg, L and minutes.
 struct System {
   StateLayout layout;
@@ -57,39 +66,205 @@ struct System {
   std::vector<Instant> instants;    ///< sorted by time
   std::vector<Span> spans;          ///< zero-order inputs
   std::vector<double> breakpoints;  ///< sorted unique times where the input changes
+  /// The states that receive a zero-order input, and the rate each receives on every interval
+  /// between breakpoints: row k (k = 0..breakpoints.size()) holds the rates in force on
+  /// [breakpoints[k-1], breakpoints[k]), row-major, one column per entry of input_states.
+  std::vector<int> input_states;
+  std::vector<double> interval_rates;
   int plasma = 0;
   double plasma_volume_l = 1.0;
   std::vector<int> analytes;
   std::vector<double> analyte_volumes_l;
+  std::vector<RateTerm> rates;           ///< filled by compile() (not by fill_matrix)
+  std::vector<std::string> state_names;  ///< filled by compile(), for messages
+
+  /// Sets b to the input rates in force on breakpoint interval k (see interval_rates).
+  void rates_on_interval(std::size_t k, Eigen::VectorXd& b) const {
+    b.setZero();
+    const std::size_t m = input_states.size();
+    if (m == 0) return;
+    const double* r = interval_rates.data() + k * m;
+    for (std::size_t j = 0; j < m; ++j) b[input_states[j]] = r[j];
+  }
 
   /// Sets b to the input rates in force just after time t (spans are [start, end)).
   void rates_at(double t, Eigen::VectorXd& b) const {
-    b.setZero();
-    for (const auto& s : spans)
-      if (s.start <= t && t < s.end) b[s.state] += s.rate;
+    const auto k =
+        std::upper_bound(breakpoints.begin(), breakpoints.end(), t) - breakpoints.begin();
+    rates_on_interval(static_cast<std::size_t>(k), b);
   }
 };
 
-/// Fills sys.a from the model's current parameter values (size fixed by the layout).
+/// The names of a link's rate: "cl / v1" for a clearance, the parameter's own name otherwise.
+inline std::string rate_name(const Model& m, const Model::Link& l) {
+  const auto& params = m.parameters();
+  std::string name = params[static_cast<std::size_t>(l.param)].name;
+  if (l.clearance) {
+    const int vp = m.compartments()[static_cast<std::size_t>(l.from)].volume_param;
+    name += " / " + params[static_cast<std::size_t>(vp)].name;
+  }
+  return name;
+}
+
+/// The name of compartment i's volume parameter (compartments with a volume only).
+inline const std::string& volume_name(const Model& m, int i) {
+  const int vp = m.compartments()[static_cast<std::size_t>(i)].volume_param;
+  return m.parameters()[static_cast<std::size_t>(vp)].name;
+}
+
+inline std::string value_with_unit(double v, std::string_view unit) {
+  std::string s = format_value(v);
+  if (!unit.empty()) s.append(" ").append(unit);
+  return s;
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void fail_rate(const Model& m, const Model::Link& l,
+                                                             double rate) {
+  const auto& p = m.parameters()[static_cast<std::size_t>(l.param)];
+  std::string given = "(" + p.name + " = " + value_with_unit(p.value, unit_of(p.kind));
+  if (l.clearance)
+    given += ", " + volume_name(m, l.from) + " = " +
+             value_with_unit(m.volume_l(static_cast<std::size_t>(l.from)), "L");
+  fail("Model", rate_name(m, l), "a finite rate", rate, "1/min " + given + ")");
+}
+
+/// 1000 / V of compartment i (ng/mL per mg), checked finite (V = 5e-324 L overflows it).
+inline double concentration_scale(const Model& m, int i) {
+  const double v = m.volume_l(static_cast<std::size_t>(i));
+  const double scale = 1000.0 / v;
+  if (!std::isfinite(scale)) [[unlikely]]
+    fail("Model", "1000 / " + volume_name(m, i) + " (ng/mL per mg)", "finite", scale,
+         "(" + volume_name(m, i) + " = " + value_with_unit(v, "L") + ")");
+  return scale;
+}
+
+/// Fills sys.a from the model's current parameter values (size fixed by the layout). Throws
+/// InvalidInput naming the parameters when a derived rate or concentration scale overflows.
 inline void fill_matrix(const Model& m, const StateLayout& lay, Eigen::MatrixXd& a) {
   a.setZero(lay.size, lay.size);
   for (const auto& l : m.links()) {
     const double r = m.link_rate(l);
+    if (!std::isfinite(r)) [[unlikely]]
+      fail_rate(m, l, r);
     a(l.from, l.from) -= r;
     a(l.to >= 0 ? l.to : lay.eliminated, l.from) += r;
   }
   const int p = m.plasma();
-  a(lay.auc, p) = 1.0 / m.volume_l(static_cast<std::size_t>(p));
+  a(lay.auc, p) = concentration_scale(m, p) / 1000.0;
   if (lay.effect >= 0) {
     const double ke0 = m.ke0_per_min();
     const int d = m.effect_driver();
-    a(lay.effect, d) = ke0 / m.volume_l(static_cast<std::size_t>(d));
+    const double r = ke0 * (concentration_scale(m, d) / 1000.0);
+    if (!std::isfinite(r)) [[unlikely]]
+      fail("Model", "ke0 / " + volume_name(m, d), "finite", r,
+           "1/(L min) (ke0 = " + value_with_unit(ke0, "1/min") + ", " + volume_name(m, d) + " = " +
+               value_with_unit(m.volume_l(static_cast<std::size_t>(d)), "L") + ")");
+    a(lay.effect, d) = r;
     a(lay.effect, lay.effect) = -ke0;
   }
 }
 
-/// Expands the regimen into instants and spans for this model; throws on a route or compartment
-/// the model lacks.
+/// A zero-order input of amount mg over [start, start + duration), or an instant when the
+/// duration is below the resolution of the time axis (start + duration == start), so that no
+/// dose is lost to rounding.
+inline void add_span(System& sys, double start, double duration, int state, double amount) {
+  const double end = start + duration;
+  if (end > start)
+    sys.spans.push_back({start, end, state, amount / duration});
+  else
+    sys.instants.push_back({start, state, amount});
+}
+
+namespace input_detail {
+inline std::string known_routes(const Model& m) {
+  std::string known;
+  for (const auto& name : m.route_names()) known += name + ", ";
+  return known + "iv";
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void fail_route_rate(const Model& m,
+                                                                   const DoseRecord& d,
+                                                                   const Model::Path& path,
+                                                                   double rate) {
+  const auto& dur = m.parameters()[static_cast<std::size_t>(path.duration_param)];
+  fail("Regimen.dose", "input rate of route " + d.target + " (dose_mg / " + dur.name + ")",
+       "finite", rate,
+       "mg/min (dose_mg = " + value_with_unit(d.amount_mg, "mg") + ", " + dur.name + " = " +
+           value_with_unit(dur.value, "min") + ")");
+}
+}  // namespace input_detail
+
+/// Fills sys.input_states and sys.interval_rates from sys.spans and sys.breakpoints in
+/// O(E log E) for E spans: the spans' starts and ends are swept in time order, each state's rate
+/// kept as a compensated (Neumaier) running sum, and set to exactly 0 whenever no span of that
+/// state is active, so that +r / -r leaves no residue and an interval's rate is within a few
+/// ulps of the exact sum of its active spans.
+inline void tabulate_rates(System& sys) {
+  sys.input_states.clear();
+  for (const auto& s : sys.spans)
+    if (std::find(sys.input_states.begin(), sys.input_states.end(), s.state) ==
+        sys.input_states.end())
+      sys.input_states.push_back(s.state);
+  const std::size_t m = sys.input_states.size();
+  const std::size_t n_int = sys.breakpoints.size() + 1;
+  sys.interval_rates.assign(m == 0 ? 0 : n_int * m, 0.0);
+  if (m == 0) return;
+  struct Edge {
+    double time;
+    std::size_t col;
+    double rate;  ///< +rate at a start, -rate at an end
+  };
+  std::vector<Edge> edges;
+  edges.reserve(2 * sys.spans.size());
+  auto col_of = [&](int state) {
+    return static_cast<std::size_t>(
+        std::find(sys.input_states.begin(), sys.input_states.end(), state) -
+        sys.input_states.begin());
+  };
+  for (const auto& s : sys.spans) {
+    if (!(s.end > s.start)) continue;  // empty after rounding (start + duration == start)
+    const std::size_t c = col_of(s.state);
+    edges.push_back({s.start, c, s.rate});
+    edges.push_back({s.end, c, -s.rate});
+  }
+  // By time, ends before starts at the same time (so that a span ending where the next begins
+  // takes the count through zero and leaves no residue).
+  std::sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) {
+    return x.time < y.time || (x.time == y.time && x.rate < 0.0 && y.rate > 0.0);
+  });
+  std::vector<double> sum(m, 0.0), comp(m, 0.0);
+  std::vector<std::size_t> active(m, 0);
+  std::size_t e = 0;
+  // Interval k >= 1 starts at breakpoints[k - 1]: apply every edge at that time, then record.
+  for (std::size_t k = 1; k < n_int; ++k) {
+    const double tb = sys.breakpoints[k - 1];
+    for (; e < edges.size() && edges[e].time == tb; ++e) {
+      const Edge& ed = edges[e];
+      const std::size_t c = ed.col;
+      if (ed.rate > 0.0) {
+        ++active[c];
+      } else {
+        --active[c];
+      }
+      if (active[c] == 0) {
+        sum[c] = 0.0;
+        comp[c] = 0.0;
+        continue;
+      }
+      const double t = sum[c] + ed.rate;  // Neumaier's compensated sum
+      if (std::abs(sum[c]) >= std::abs(ed.rate))
+        comp[c] += (sum[c] - t) + ed.rate;
+      else
+        comp[c] += (ed.rate - t) + sum[c];
+      sum[c] = t;
+    }
+    for (std::size_t c = 0; c < m; ++c) sys.interval_rates[k * m + c] = sum[c] + comp[c];
+  }
+}
+
+/// Expands the regimen into instants and spans for this model and tabulates the input rates per
+/// breakpoint interval; throws on a route or compartment the model lacks (for every record, zero
+/// doses included) and on input rates or a total dose that overflow.
 inline void fill_inputs(const Model& m, const Regimen& r, System& sys) {
   sys.instants.clear();
   sys.spans.clear();
@@ -98,43 +273,51 @@ inline void fill_inputs(const Model& m, const Regimen& r, System& sys) {
   auto target_of = [&](const std::string& name) {
     return name.empty() ? m.plasma() : m.compartment_index(name);
   };
+  double total_mg = 0.0;
   for (const auto& d : r.records()) {
-    if (d.amount_mg == 0.0) continue;
     switch (d.kind) {
-      case DoseRecord::Kind::bolus:
-        sys.instants.push_back({d.time_min, target_of(d.target), d.amount_mg});
+      case DoseRecord::Kind::bolus: {
+        const int into = target_of(d.target);
+        if (d.amount_mg != 0.0) sys.instants.push_back({d.time_min, into, d.amount_mg});
         break;
-      case DoseRecord::Kind::infusion:
-        sys.spans.push_back({d.time_min, d.time_min + d.duration_min, target_of(d.target),
-                             d.amount_mg / d.duration_min});
+      }
+      case DoseRecord::Kind::infusion: {
+        const int into = target_of(d.target);
+        if (d.amount_mg != 0.0) add_span(sys, d.time_min, d.duration_min, into, d.amount_mg);
         break;
+      }
       case DoseRecord::Kind::route: {
         const int ri = m.route_index(d.target);
         if (ri < 0) {
           if (d.target == "iv") {
-            sys.instants.push_back({d.time_min, m.plasma(), d.amount_mg});
+            if (d.amount_mg != 0.0) sys.instants.push_back({d.time_min, m.plasma(), d.amount_mg});
             break;
           }
-          std::string known;
-          for (const auto& name : m.route_names()) known += name + ", ";
-          known += "iv";
-          detail::fail("Regimen.dose", "route", "one of the model's routes [" + known + "]",
+          detail::fail("Regimen.dose", "route",
+                       "one of the model's routes [" + input_detail::known_routes(m) + "]",
                        d.target);
         }
+        if (d.amount_mg == 0.0) break;
         for (const auto& path : m.routes()[static_cast<std::size_t>(ri)].paths) {
           const double amount = d.amount_mg * path.fraction_at(d.position) * pval(path.f_param);
           const double t0 = d.time_min + pval(path.tlag_param);
           const double dur = pval(path.duration_param);
           const int into = path.depot >= 0 ? path.depot : path.target;
-          if (dur > 0.0)
-            sys.spans.push_back({t0, t0 + dur, into, amount / dur});
-          else
+          if (dur > 0.0) {
+            const double rate = amount / dur;
+            if (!std::isfinite(rate)) [[unlikely]]
+              input_detail::fail_route_rate(m, d, path, rate);
+            add_span(sys, t0, dur, into, amount);
+          } else {
             sys.instants.push_back({t0, into, amount});
+          }
         }
         break;
       }
     }
+    total_mg += d.amount_mg;
   }
+  KETASIM_CHECK(std::isfinite(total_mg), "Regimen", "total dose", "finite", total_mg, "mg");
   std::stable_sort(sys.instants.begin(), sys.instants.end(),
                    [](const Instant& x, const Instant& y) { return x.time < y.time; });
   sys.breakpoints.clear();
@@ -146,6 +329,20 @@ inline void fill_inputs(const Model& m, const Regimen& r, System& sys) {
   std::sort(sys.breakpoints.begin(), sys.breakpoints.end());
   sys.breakpoints.erase(std::unique(sys.breakpoints.begin(), sys.breakpoints.end()),
                         sys.breakpoints.end());
+  tabulate_rates(sys);
+}
+
+/// Throws InvalidInput when the largest concentration the doses could give in compartment i
+/// (all the mass given, in its volume) is not a finite number of ng/mL.
+inline void check_concentration_bound(const Model& m, const Regimen& r, int i) {
+  double total = 0.0;
+  for (const auto& d : r.records()) total += d.amount_mg;
+  const double scale = concentration_scale(m, i);
+  const double bound = total * scale;
+  if (!std::isfinite(bound)) [[unlikely]]
+    fail("simulate", "total dose_mg x 1000 / " + volume_name(m, i), "a finite concentration", bound,
+         "ng/mL (total dose " + value_with_unit(total, "mg") + ", " + volume_name(m, i) + " = " +
+             value_with_unit(m.volume_l(static_cast<std::size_t>(i)), "L") + ")");
 }
 
 inline System compile(const Model& m, const Regimen& r) {
@@ -160,6 +357,15 @@ inline System compile(const Model& m, const Regimen& r) {
     sys.analytes.push_back(i);
     sys.analyte_volumes_l.push_back(m.volume_l(static_cast<std::size_t>(i)));
   }
+  check_concentration_bound(m, r, sys.plasma);
+  for (int i : sys.analytes) check_concentration_bound(m, r, i);
+  if (sys.layout.effect >= 0) check_concentration_bound(m, r, m.effect_driver());
+  for (const auto& l : m.links()) sys.rates.push_back({l.from, m.link_rate(l), rate_name(m, l)});
+  if (sys.layout.effect >= 0) sys.rates.push_back({sys.layout.effect, m.ke0_per_min(), "ke0"});
+  sys.state_names = m.compartment_names();
+  sys.state_names.push_back("eliminated");
+  sys.state_names.push_back("auc");
+  if (sys.layout.effect >= 0) sys.state_names.push_back("ce");
   return sys;
 }
 
@@ -173,6 +379,30 @@ inline void check_times(std::span<const double> t) {
     if (i > 0)
       KETASIM_CHECK(t[i] >= t[i - 1], where, "times_min[" + std::to_string(i) + "]",
                     "sorted (>= " + format_value(t[i - 1]) + ")", t[i], "min");
+  }
+}
+
+/// The solvers' last check: every state at every output time is finite. Validation at compile
+/// time bounds rates, input rates and concentrations; what it cannot bound (an AUC over a very
+/// long time, an amount beyond the range of a double) ends here as SolverError, never as a NaN
+/// or an inf handed back. states is row-major, times x states.
+inline void check_finite_states(const System& sys, std::span<const double> times,
+                                const double* states, std::string_view solver) {
+  const std::size_t n = static_cast<std::size_t>(sys.layout.size);
+  const std::size_t total = times.size() * n;
+  bool ok = true;
+  for (std::size_t k = 0; k < total; ++k) ok &= std::isfinite(states[k]);
+  if (ok) [[likely]]
+    return;
+  for (std::size_t k = 0; k < total; ++k) {
+    if (std::isfinite(states[k])) continue;
+    const std::size_t i = k / n, j = k % n;
+    const std::string what =
+        j < sys.state_names.size() ? sys.state_names[j] : "state " + std::to_string(j);
+    throw SolverError("simulate: the " + std::string(solver) + " solver's " + what + " at " +
+                      format_value(times[i]) + " min is " + format_value(states[k]) +
+                      ", beyond the range of double precision (doses, volumes or times too "
+                      "large); no result is returned");
   }
 }
 
@@ -203,7 +433,7 @@ void walk(const System& sys, std::span<const double> times, Eigen::VectorXd& x, 
     t = tb;
     for (; ii < sys.instants.size() && sys.instants[ii].time == tb; ++ii)
       x[sys.instants[ii].state] += sys.instants[ii].amount;
-    sys.rates_at(tb, b);
+    sys.rates_on_interval(ib + 1, b);
     for (; io < nt && times[io] == tb; ++io) record(io, x);
   }
   if (io < nt) seg(x, t, t_end, b, io, nt);
