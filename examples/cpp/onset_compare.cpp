@@ -34,7 +34,7 @@ int main() {
   // Find the nasal ka whose Cp peak falls at 20 min (bisection on the refined Tmax).
   auto nasal_model = [&](double ka) {
     return Model::from_micro(domino, ke0)
-        .with_route("intranasal", Absorption{.ka_per_min = ka, .f = 0.45, .tlag_min = 0.0});
+        .with_route("intranasal", Absorption{.ka = ka, .f = 0.45, .tlag = 0.0});
   };
   Regimen nasal;
   nasal.dose("intranasal", {.dose_mg = 50.0, .time_min = 0.0});

@@ -41,16 +41,17 @@ MicroConstants to_micro(const Mammillary& p);
 Mammillary to_clearances(const MicroConstants& k);
 
 /// One path of an extravascular route: what fraction of each dose goes where, how much of it is
-/// bioavailable, after what lag, and how it is absorbed.
-///  - ka_per_min > 0: the dose enters a depot of its own and leaves it by first-order absorption.
-///  - duration_min > 0: the dose enters (the depot, or the target directly) at a zero-order rate.
+/// bioavailable, after what lag, and how it is absorbed (a builder's input: Model::with_route
+/// turns it into named parameters "<route>.ka", "<route>.f", ... and a depot).
+///  - ka > 0: the dose enters a depot of its own and leaves it by first-order absorption.
+///  - duration > 0: the dose enters (the depot, or the target directly) at a zero-order rate.
 ///  - neither: the bioavailable dose lands in the target at once (after the lag).
 struct Absorption {
-  double ka_per_min = 0.0;    ///< first-order absorption rate constant, 1/min (0: no depot)
-  double f = 1.0;             ///< bioavailability, in (0, 1]
-  double tlag_min = 0.0;      ///< lag time, min (>= 0)
-  double duration_min = 0.0;  ///< zero-order input duration, min (0: instantaneous)
-  double fraction = 1.0;      ///< fraction of each dose sent down this path, in (0, 1]
+  double ka = 0.0;        ///< first-order absorption rate constant, 1/min (0: no depot)
+  double f = 1.0;         ///< bioavailability, in (0, 1]
+  double tlag = 0.0;      ///< lag time, min (>= 0)
+  double duration = 0.0;  ///< zero-order input duration, min (0: instantaneous)
+  double fraction = 1.0;  ///< fraction of each dose sent down this path, in (0, 1]
   /// Fraction by the dose's position in a session (1st, 2nd, ...; the last entry repeats).
   /// When non-empty it replaces `fraction` (e.g. later nasal devices absorbed less nasally).
   std::vector<double> fraction_by_position = {};
@@ -58,7 +59,7 @@ struct Absorption {
   std::string name = {};    ///< path name; used in parameter names when a route has several paths
 };
 
-/// Kind of a model parameter; decides its valid range and unit.
+/// Kind of a model parameter; decides its valid range, its unit and what may use it.
 enum class ParameterKind { volume, clearance, rate, ka, f, tlag, duration, ke0 };
 
 /// A named model parameter (population variability and covariates act on these by name).
@@ -66,10 +67,75 @@ struct Parameter {
   std::string name;
   double value = 0.0;
   ParameterKind kind = ParameterKind::rate;
+  bool operator==(const Parameter&) const = default;
 };
 
 /// Unit of a parameter kind ("L", "L/min", "1/min", "min", "").
 std::string_view unit_of(ParameterKind kind);
+/// Name of a parameter kind as written in model data ("volume", "clearance", "rate", "ka", "f",
+/// "tlag", "duration", "ke0").
+std::string_view kind_name(ParameterKind kind);
+/// The kind named `name`; throws InvalidInput naming `field` when there is none.
+ParameterKind parse_kind(std::string_view name, std::string_view field = "kind");
+
+/// A model as plain data: what it is, with everything referred to by name. Model::data() writes
+/// it, Model(const ModelData&) rebuilds the model from it with the same validation as the
+/// builders (a round trip gives the same parameters, in the same order, and the same
+/// simulations, bit for bit). Python's Model.to_dict()/from_dict(), pickling and scenario files
+/// use the same layout (docs/model_schema.md).
+struct ModelData {
+  /// A compartment holding an amount (mg). With a volume it has a concentration; without one it
+  /// is a depot (an absorption site that holds mass only).
+  struct Compartment {
+    std::string name;
+    std::string volume = {};  ///< name of its volume parameter (kind volume, L); empty: a depot
+    bool operator==(const Compartment&) const = default;
+  };
+  /// A first-order flow of mass. Its parameter's kind says how the rate is read: kind clearance
+  /// (L/min) gives rate = value / V(from), kind rate (1/min) the rate itself. A two-way
+  /// exchange is two links sharing one clearance parameter.
+  struct Link {
+    std::string from;
+    std::string to = {};  ///< empty: out of the body (elimination)
+    std::string parameter;
+    bool operator==(const Link&) const = default;
+  };
+  /// One path of a route. A path with a depot (and a ka) puts the dose into the depot, which
+  /// drains into target at rate ka (that link is implied, not listed in links); without one the
+  /// dose goes into target directly.
+  struct Path {
+    std::string name;
+    std::string target;         ///< compartment receiving the absorbed dose
+    std::string depot = {};     ///< depot compartment of this path; empty: none
+    std::string ka = {};        ///< parameter of kind ka (1/min); given exactly with a depot
+    std::string f;              ///< parameter of kind f (bioavailability)
+    std::string tlag;           ///< parameter of kind tlag (min)
+    std::string duration = {};  ///< parameter of kind duration (min); empty: instantaneous
+    double fraction = 1.0;      ///< fraction of each dose sent down this path, in (0, 1]
+    std::vector<double> fraction_by_position = {};  ///< replaces fraction when non-empty
+    bool operator==(const Path&) const = default;
+  };
+  struct Route {
+    std::string name;
+    std::vector<Path> paths;
+    bool operator==(const Route&) const = default;
+  };
+  /// An effect site following the driver's concentration at rate ke0 (holds no mass).
+  struct EffectSite {
+    std::string driver;  ///< compartment with a volume
+    std::string ke0;     ///< parameter of kind ke0 (1/min)
+    bool operator==(const EffectSite&) const = default;
+  };
+
+  std::vector<Parameter> parameters;      ///< every one is used by something below
+  std::vector<Compartment> compartments;  ///< in state order
+  std::vector<Link> links;                ///< in order (route depots' absorption links implied)
+  std::vector<Route> routes;
+  std::string plasma = {};  ///< compartment reported as Cp; empty only when there are none
+  std::optional<EffectSite> effect_site = std::nullopt;
+  std::vector<std::string> analytes = {};  ///< compartments reported as analytes of their own
+  bool operator==(const ModelData&) const = default;
+};
 
 /// A linear compartment model: the state is the amount (mg) in each compartment; Cp is the
 /// concentration of the plasma compartment; an optional effect site follows one compartment's
@@ -77,6 +143,13 @@ std::string_view unit_of(ParameterKind kind);
 class Model {
  public:
   Model() = default;
+  /// The model `data` describes, validated as the builders validate (messages name the field,
+  /// e.g. "Model: links[2].to must be one of the compartments [...], got \"liver\"").
+  explicit Model(const ModelData& data);
+  /// The model as plain data (what pickling and Model.to_dict() write).
+  ModelData data() const;
+  /// Same data: same structure and the same parameter values.
+  friend bool operator==(const Model& a, const Model& b) { return a.data() == b.data(); }
 
   /// @name Mammillary builders (compartments "central", "peripheral1", "peripheral2";
   /// parameters "cl", "v1", "q2", "v2", "q3", "v3", and "ke0" when given).
@@ -145,6 +218,7 @@ class Model {
     std::string name;
     int volume_param = -1;  ///< -1 for a depot
   };
+  /// A link by index (route depots' absorption links come after all others).
   struct Link {
     int from = 0;
     int to = -1;  ///< -1: out of the body
@@ -198,10 +272,12 @@ class Model {
   int add_param(std::string name, double value, ParameterKind kind);
   void check_new_name(std::string_view what, std::string_view name) const;
   void add_route(std::string name, const std::vector<Absorption>& paths);
+  void add_link(Link l);
 
   std::vector<Parameter> params_;
   std::vector<Compartment> comps_;
-  std::vector<Link> links_;
+  std::vector<Link> links_;  ///< [0, n_links_): listed links; then route absorption links
+  std::size_t n_links_ = 0;
   std::vector<Route> routes_;
   std::vector<int> analytes_;
   int plasma_ = 0;

@@ -25,6 +25,10 @@ MAX_TIMES = 10_000_000
 _TOP_KEYS = ("description", "label", "weight_kg", "model", "regimen", "times_min", "method",
              "rtol", "atol", "max_steps", "threshold_ng_ml", "series")
 _MODEL_KEYS = ("source", "cl", "v1", "q2", "v2", "q3", "v3", "micro", "ke0", "routes")
+#: The model as data (Model.to_dict(), docs/model_schema.md), chosen by "parameters" or
+#: "compartments"; "source" is a label as in the mammillary form.
+_MODEL_DATA_KEYS = ("source", "parameters", "compartments", "links", "routes", "plasma",
+                    "effect_site", "analytes")
 _MICRO_KEYS = ("v1", "k10", "k12", "k21", "k13", "k31")
 _PATH_KEYS = ("ka", "f", "tlag", "duration", "fraction", "fraction_by_position", "target", "name")
 _DOSE_KEYS: Dict[str, tuple] = {
@@ -187,7 +191,21 @@ def _paths(rd: _Reader, value: Any, path: str) -> List[Absorption]:
     return out
 
 
+def _model_data(rd: _Reader, value: Dict[str, Any]) -> Model:
+    """A model written as its data (the layout of Model.to_dict()); errors name model.<key>."""
+    spec = rd.obj(value, "model", _MODEL_DATA_KEYS)
+    if "source" in spec:
+        rd.string(spec["source"], "model.source")
+    data = {key: val for key, val in spec.items() if key != "source"}
+    try:
+        return Model.from_dict(data)
+    except (TypeError, ValueError) as exc:
+        raise _rekey(rd.source, "model", exc) from None
+
+
 def _model(rd: _Reader, value: Any) -> Model:
+    if isinstance(value, dict) and ("parameters" in value or "compartments" in value):
+        return _model_data(rd, value)
     spec = rd.obj(value, "model", _MODEL_KEYS)
     if "source" in spec:
         rd.string(spec["source"], "model.source")

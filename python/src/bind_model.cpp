@@ -1,8 +1,11 @@
 // Binds ketasim::Absorption and ketasim::Model: the keyword mammillary constructor with routes,
 // micro constants, the general network builder (each method returns the model, for chaining),
-// named parameters and read-only structure.
+// named parameters, read-only structure, and the model as a JSON-compatible dict (to_dict /
+// from_dict, the layout of docs/model_schema.md), through which models also pickle.
+#include <pybind11/operators.h>
 #include <pybind11/stl.h>
 
+#include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -83,8 +86,8 @@ std::string model_repr(const Model& m) {
 std::string absorption_repr(const Absorption& a) {
   std::ostringstream os;
   os.precision(6);
-  os << "Absorption(ka=" << a.ka_per_min << ", f=" << a.f << ", tlag=" << a.tlag_min;
-  if (a.duration_min != 0.0) os << ", duration=" << a.duration_min;
+  os << "Absorption(ka=" << a.ka << ", f=" << a.f << ", tlag=" << a.tlag;
+  if (a.duration != 0.0) os << ", duration=" << a.duration;
   if (!a.fraction_by_position.empty()) {
     os << ", fraction_by_position=[";
     for (std::size_t i = 0; i < a.fraction_by_position.size(); ++i)
@@ -105,6 +108,264 @@ const Parameter& find_parameter(const Model& m, const std::string& name) {
     if (p.name == name) return p;
   detail::fail("Model", "parameter", "a parameter name", name);
 }
+
+// --- The model as a dict (docs/model_schema.md). ---
+
+constexpr const char* kFromDict = "Model.from_dict";
+
+/// Reads a model dict strictly: unknown and missing keys are ValueErrors, wrong types
+/// TypeErrors, each naming the key path (e.g. "routes[0].paths[1].fraction").
+struct DictReader {
+  static std::string join(const std::string& path, const char* key) {
+    return path.empty() ? std::string(key) : path + "." + key;
+  }
+  static std::string at(const std::string& path, std::size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+  }
+  [[noreturn]] static void type_error(const std::string& field, const std::string& condition,
+                                      py::handle value) {
+    throw py::type_error(std::string(kFromDict) + ": " + field + " must be " + condition +
+                         ", got " + repr_of(value));
+  }
+
+  /// The dict at `field` (named "d" at the root), with exactly `keys`.
+  static py::dict object(py::handle value, const std::string& field,
+                         std::initializer_list<const char*> keys) {
+    const std::string name = field.empty() ? "d" : field;
+    if (!py::isinstance<py::dict>(value)) type_error(name, "a dict", value);
+    auto d = py::reinterpret_borrow<py::dict>(value);
+    std::string known;
+    for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
+    for (auto item : d) {
+      bool ok = false;
+      if (py::isinstance<py::str>(item.first)) {
+        const auto k = item.first.cast<std::string>();
+        for (const char* key : keys) ok = ok || k == key;
+      }
+      if (!ok)
+        fail_got(kFromDict, name, "a dict with the keys [" + known + "]",
+                 "unknown key " + repr_of(item.first));
+    }
+    for (const char* key : keys)
+      if (!d.contains(key))
+        fail_got(kFromDict, join(field, key), "given (a dict with the keys [" + known + "])",
+                 "nothing");
+    return d;
+  }
+  static std::string str(const py::dict& d, const std::string& path, const char* key) {
+    py::handle v = d[key];
+    if (!py::isinstance<py::str>(v)) type_error(join(path, key), "a str", v);
+    return v.cast<std::string>();
+  }
+  /// A name or None (""); an empty str is a ValueError (None says "none").
+  static std::string optional_name(const py::dict& d, const std::string& path, const char* key) {
+    py::handle v = d[key];
+    if (v.is_none()) return {};
+    if (!py::isinstance<py::str>(v)) type_error(join(path, key), "a str or None", v);
+    auto s = v.cast<std::string>();
+    if (s.empty()) fail_got(kFromDict, join(path, key), "a non-empty name or None", "''");
+    return s;
+  }
+  static double number(py::handle v, const std::string& field) {
+    if (py::isinstance<py::bool_>(v) ||
+        !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
+      type_error(field, "a number", v);
+    return v.cast<double>();
+  }
+  static py::list list(const py::dict& d, const std::string& path, const char* key) {
+    py::handle v = d[key];
+    if (!py::isinstance<py::list>(v)) type_error(join(path, key), "a list", v);
+    return py::reinterpret_borrow<py::list>(v);
+  }
+};
+
+py::object name_or_none(const std::string& s) {
+  return s.empty() ? py::object(py::none()) : py::object(py::str(s));
+}
+
+py::dict model_to_dict(const Model& m) {
+  const ModelData data = m.data();
+  py::list params, comps, links, routes, analytes;
+  for (const auto& p : data.parameters) {
+    py::dict d;
+    d["name"] = p.name;
+    d["value"] = p.value;
+    d["kind"] = std::string(kind_name(p.kind));
+    params.append(d);
+  }
+  for (const auto& c : data.compartments) {
+    py::dict d;
+    d["name"] = c.name;
+    d["volume"] = name_or_none(c.volume);
+    comps.append(d);
+  }
+  for (const auto& l : data.links) {
+    py::dict d;
+    d["from"] = l.from;
+    d["to"] = name_or_none(l.to);
+    d["parameter"] = l.parameter;
+    links.append(d);
+  }
+  for (const auto& r : data.routes) {
+    py::list paths;
+    for (const auto& p : r.paths) {
+      py::dict d;
+      d["name"] = p.name;
+      d["target"] = p.target;
+      d["depot"] = name_or_none(p.depot);
+      d["ka"] = name_or_none(p.ka);
+      d["f"] = p.f;
+      d["tlag"] = p.tlag;
+      d["duration"] = name_or_none(p.duration);
+      d["fraction"] = p.fraction;
+      py::list fbp;
+      for (double x : p.fraction_by_position) fbp.append(x);
+      d["fraction_by_position"] = fbp;
+      paths.append(d);
+    }
+    py::dict d;
+    d["name"] = r.name;
+    d["paths"] = paths;
+    routes.append(d);
+  }
+  for (const auto& a : data.analytes) analytes.append(a);
+  py::dict d;
+  d["parameters"] = params;
+  d["compartments"] = comps;
+  d["links"] = links;
+  d["routes"] = routes;
+  d["plasma"] = name_or_none(data.plasma);
+  if (data.effect_site) {
+    py::dict e;
+    e["driver"] = data.effect_site->driver;
+    e["ke0"] = data.effect_site->ke0;
+    d["effect_site"] = e;
+  } else {
+    d["effect_site"] = py::none();
+  }
+  d["analytes"] = analytes;
+  return d;
+}
+
+Model model_from_dict(py::handle value) {
+  using R = DictReader;
+  const py::dict top = R::object(
+      value, "",
+      {"parameters", "compartments", "links", "routes", "plasma", "effect_site", "analytes"});
+  ModelData data;
+  std::size_t i = 0;
+  for (auto item : R::list(top, "", "parameters")) {
+    const std::string f = R::at("parameters", i++);
+    const py::dict p = R::object(item, f, {"name", "value", "kind"});
+    data.parameters.push_back({.name = R::str(p, f, "name"),
+                               .value = R::number(p["value"], R::join(f, "value")),
+                               .kind = parse_kind(R::str(p, f, "kind"), R::join(f, "kind"))});
+  }
+  i = 0;
+  for (auto item : R::list(top, "", "compartments")) {
+    const std::string f = R::at("compartments", i++);
+    const py::dict c = R::object(item, f, {"name", "volume"});
+    data.compartments.push_back({R::str(c, f, "name"), R::optional_name(c, f, "volume")});
+  }
+  i = 0;
+  for (auto item : R::list(top, "", "links")) {
+    const std::string f = R::at("links", i++);
+    const py::dict l = R::object(item, f, {"from", "to", "parameter"});
+    data.links.push_back(
+        {R::str(l, f, "from"), R::optional_name(l, f, "to"), R::str(l, f, "parameter")});
+  }
+  i = 0;
+  for (auto item : R::list(top, "", "routes")) {
+    const std::string f = R::at("routes", i++);
+    const py::dict r = R::object(item, f, {"name", "paths"});
+    ModelData::Route route{R::str(r, f, "name"), {}};
+    std::size_t k = 0;
+    for (auto path_item : R::list(r, f, "paths")) {
+      const std::string pf = R::at(R::join(f, "paths"), k++);
+      const py::dict p = R::object(path_item, pf,
+                                   {"name", "target", "depot", "ka", "f", "tlag", "duration",
+                                    "fraction", "fraction_by_position"});
+      ModelData::Path path{.name = R::str(p, pf, "name"),
+                           .target = R::str(p, pf, "target"),
+                           .depot = R::optional_name(p, pf, "depot"),
+                           .ka = R::optional_name(p, pf, "ka"),
+                           .f = R::str(p, pf, "f"),
+                           .tlag = R::str(p, pf, "tlag"),
+                           .duration = R::optional_name(p, pf, "duration"),
+                           .fraction = R::number(p["fraction"], R::join(pf, "fraction"))};
+      std::size_t j = 0;
+      for (auto x : R::list(p, pf, "fraction_by_position"))
+        path.fraction_by_position.push_back(
+            R::number(x, R::at(R::join(pf, "fraction_by_position"), j++)));
+      route.paths.push_back(std::move(path));
+    }
+    data.routes.push_back(std::move(route));
+  }
+  data.plasma = R::optional_name(top, "", "plasma");
+  if (!top["effect_site"].is_none()) {
+    const py::dict e = R::object(top["effect_site"], "effect_site", {"driver", "ke0"});
+    data.effect_site =
+        ModelData::EffectSite{R::str(e, "effect_site", "driver"), R::str(e, "effect_site", "ke0")};
+  }
+  i = 0;
+  for (auto item : R::list(top, "", "analytes")) {
+    const std::string f = R::at("analytes", i++);
+    if (!py::isinstance<py::str>(item)) R::type_error(f, "a str", item);
+    data.analytes.push_back(item.cast<std::string>());
+  }
+  return Model(data);
+}
+
+constexpr const char* kToDictDoc = R"doc(The model as a JSON-compatible dict (its data).
+
+Everything is referred to by name; ``Model.from_dict`` rebuilds the same model (same parameters
+in the same order, same simulations to the bit). Pickling and scenario files use this layout
+(docs/model_schema.md)::
+
+    {"parameters": [{"name": "v1", "value": 15.0, "kind": "volume"}, ...],
+     "compartments": [{"name": "central", "volume": "v1"},
+                      {"name": "intranasal.depot", "volume": None}],       # None: a depot
+     "links": [{"from": "central", "to": None, "parameter": "cl"}, ...],   # None: out
+     "routes": [{"name": "intranasal", "paths": [
+         {"name": "path1", "target": "central", "depot": "intranasal.depot",
+          "ka": "intranasal.ka", "f": "intranasal.f", "tlag": "intranasal.tlag",
+          "duration": None, "fraction": 1.0, "fraction_by_position": []}]}],
+     "plasma": "central",
+     "effect_site": {"driver": "central", "ke0": "ke0"},                  # or None
+     "analytes": []}
+
+A link's rate is ``value / V(from)`` when its parameter is of kind "clearance" (L/min) and the
+value itself when of kind "rate" (1/min). A path's depot drains into its target at rate ``ka``
+(that link is implied, not listed).
+
+Examples
+--------
+>>> import json
+>>> import ketasim as ks
+>>> m = ks.Model(cl=1.2, v1=15.0, ke0=0.2)
+>>> d = m.to_dict()
+>>> d["links"]
+[{'from': 'central', 'to': None, 'parameter': 'cl'}]
+>>> ks.Model.from_dict(json.loads(json.dumps(d))) == m
+True
+)doc";
+
+constexpr const char* kFromDictDoc = R"doc(The model a dict from ``Model.to_dict()`` describes.
+
+Parameters
+----------
+d : dict
+    The layout of ``Model.to_dict()``; every key is required (None where a name is absent).
+
+Raises
+------
+TypeError
+    A value of the wrong type, naming its key, e.g.
+    ``Model.from_dict: links[0].parameter must be a str, got 3``.
+ValueError
+    An unknown or missing key, or an invalid model, naming the key, e.g.
+    ``Model: links[0].to must be one of the compartments [central], got "liver"``.
+)doc";
 
 constexpr const char* kModelDoc = R"doc(A linear compartment model of ketamine disposition.
 
@@ -145,6 +406,10 @@ Notes
 -----
 Every number is a named parameter: "cl", "v1", "q2", "v2", "q3", "v3", "ke0", and per route
 "<route>.ka", "<route>.f", "<route>.tlag" (several paths: "<route>.<path>.ka").
+
+A model is its data: ``to_dict()`` writes it as a JSON-compatible dict, ``Model.from_dict(d)``
+rebuilds it (any network, validated as the builders validate); models pickle through it and
+compare equal (``==``) when their data are equal.
 )doc";
 
 }  // namespace
@@ -188,10 +453,10 @@ Absorption(ka=0.05, f=0.45, tlag=0)
       .def(py::init([](double ka, double f, double tlag, double duration, double fraction,
                        std::vector<double> fraction_by_position, std::string target,
                        std::string name) {
-             return Absorption{.ka_per_min = ka,
+             return Absorption{.ka = ka,
                                .f = f,
-                               .tlag_min = tlag,
-                               .duration_min = duration,
+                               .tlag = tlag,
+                               .duration = duration,
                                .fraction = fraction,
                                .fraction_by_position = std::move(fraction_by_position),
                                .target = std::move(target),
@@ -201,10 +466,10 @@ Absorption(ka=0.05, f=0.45, tlag=0)
            py::arg("duration") = 0.0, py::arg("fraction") = 1.0,
            py::arg("fraction_by_position") = std::vector<double>{}, py::arg("target") = "",
            py::arg("name") = "")
-      .def_readwrite("ka", &Absorption::ka_per_min, "First-order absorption rate constant, 1/min.")
+      .def_readwrite("ka", &Absorption::ka, "First-order absorption rate constant, 1/min.")
       .def_readwrite("f", &Absorption::f, "Bioavailability, in (0, 1].")
-      .def_readwrite("tlag", &Absorption::tlag_min, "Lag time, min.")
-      .def_readwrite("duration", &Absorption::duration_min,
+      .def_readwrite("tlag", &Absorption::tlag, "Lag time, min.")
+      .def_readwrite("duration", &Absorption::duration,
                      "Zero-order input duration, min (0: instantaneous).")
       .def_readwrite("fraction", &Absorption::fraction,
                      "Fraction of each dose sent down this path, in (0, 1].")
@@ -421,6 +686,14 @@ A dose by the route is split between the paths by their ``fraction`` (or
       .def("__copy__", [](const Model& self) { return Model(self); })
       .def(
           "__deepcopy__", [](const Model& self, py::dict) { return Model(self); }, py::arg("memo"))
+      .def("to_dict", &model_to_dict, kToDictDoc)
+      .def_static(
+          "from_dict", [](const py::object& d) { return model_from_dict(d); }, py::arg("d"),
+          kFromDictDoc)
+      .def(py::self == py::self,  // NOLINT(misc-redundant-expression)
+           "Whether two models have the same data (structure and parameter values).")
+      .def(py::pickle([](const Model& self) { return model_to_dict(self); },
+                      [](const py::object& d) { return model_from_dict(d); }))
       .def("__repr__", &model_repr);
 }
 

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "ketasim/detail/model_state.hpp"
 #include "ketasim/population.hpp"
 
 namespace ketasim::python {
@@ -185,108 +184,9 @@ py::array matrix_copy(const detail::RowMatrix& m) {
   return a;
 }
 
-py::list model_recipe_list(const Model& model) {
-  py::list steps;
-  for (const auto& st : detail::model_recipe(model)) {
-    py::list paths;
-    for (const auto& p : st.paths) {
-      py::dict d;
-      d["ka"] = p.ka_per_min;
-      d["f"] = p.f;
-      d["tlag"] = p.tlag_min;
-      d["duration"] = p.duration_min;
-      d["fraction"] = p.fraction;
-      d["fraction_by_position"] = p.fraction_by_position;
-      d["target"] = p.target;
-      d["name"] = p.name;
-      paths.append(d);
-    }
-    steps.append(py::make_tuple(static_cast<int>(st.kind), st.a, st.b, st.param, st.value, paths));
-  }
-  return steps;
-}
-
-Model model_from_recipe_list(const py::list& steps) {
-  std::vector<detail::ModelStep> out;
-  for (const auto& item : steps) {
-    const auto t = item.cast<py::tuple>();
-    detail::ModelStep st;
-    st.kind = static_cast<detail::ModelStep::Kind>(t[0].cast<int>());
-    st.a = t[1].cast<std::string>();
-    st.b = t[2].cast<std::string>();
-    st.param = t[3].cast<std::string>();
-    st.value = t[4].cast<double>();
-    for (const auto& pd : t[5].cast<py::list>()) {
-      const auto d = pd.cast<py::dict>();
-      st.paths.push_back(
-          {.ka_per_min = d["ka"].cast<double>(),
-           .f = d["f"].cast<double>(),
-           .tlag_min = d["tlag"].cast<double>(),
-           .duration_min = d["duration"].cast<double>(),
-           .fraction = d["fraction"].cast<double>(),
-           .fraction_by_position = d["fraction_by_position"].cast<std::vector<double>>(),
-           .target = d["target"].cast<std::string>(),
-           .name = d["name"].cast<std::string>()});
-    }
-    out.push_back(std::move(st));
-  }
-  return detail::model_from_recipe(out);
-}
-
-py::list regimen_record_list(const Regimen& r) {
-  py::list out;
-  for (const auto& d : r.records())
-    out.append(py::make_tuple(static_cast<int>(d.kind), d.target, d.amount_mg, d.time_min,
-                              d.duration_min, d.position));
-  return out;
-}
-
-Regimen regimen_from_record_list(const py::list& records) {
-  std::vector<DoseRecord> out;
-  for (const auto& item : records) {
-    const auto t = item.cast<py::tuple>();
-    out.push_back({.kind = static_cast<DoseRecord::Kind>(t[0].cast<int>()),
-                   .target = t[1].cast<std::string>(),
-                   .amount_mg = t[2].cast<double>(),
-                   .time_min = t[3].cast<double>(),
-                   .duration_min = t[4].cast<double>(),
-                   .position = t[5].cast<int>()});
-  }
-  return detail::regimen_from_records(out);
-}
-
 }  // namespace
 
 void bind_population(py::module_& m) {
-  // Models and regimens pickle through a rebuild recipe (same parameters, same order, same
-  // bits), so that they can be sent to Dask workers and other processes.
-  m.def("_model_from_recipe", &model_from_recipe_list, py::arg("steps"),
-        "Rebuilds a Model from Model.__reduce__'s recipe (for pickling).");
-  m.def("_regimen_from_records", &regimen_from_record_list, py::arg("records"),
-        "Rebuilds a Regimen from Regimen.__reduce__'s records (for pickling).");
-  {
-    py::object rebuild = m.attr("_model_from_recipe");
-    py::object cls = py::type::of<Model>();
-    py::setattr(cls, "__reduce__",
-                py::cpp_function(
-                    [rebuild](const Model& self) {
-                      return py::make_tuple(rebuild, py::make_tuple(model_recipe_list(self)));
-                    },
-                    py::is_method(cls), py::name("__reduce__"),
-                    "Pickles the model as the steps that rebuild it."));
-  }
-  {
-    py::object rebuild = m.attr("_regimen_from_records");
-    py::object cls = py::type::of<Regimen>();
-    py::setattr(cls, "__reduce__",
-                py::cpp_function(
-                    [rebuild](const Regimen& self) {
-                      return py::make_tuple(rebuild, py::make_tuple(regimen_record_list(self)));
-                    },
-                    py::is_method(cls), py::name("__reduce__"),
-                    "Pickles the regimen as its dose records."));
-  }
-
   m.def("sd_from_cv", &sd_from_cv, py::arg("cv_percent"),
         R"doc(SD of the log-parameter for a log-normal parameter with this %CV: sqrt(ln(1 + CV^2)).
 

@@ -1,5 +1,5 @@
 // Binds ketasim::Regimen (bolus, infusion, dose by route, nasal spray; each returns the regimen,
-// for chaining), its expanded dose records and mg_per_kg.
+// for chaining), its expanded dose records and mg_per_kg; a regimen pickles as its records.
 #include <pybind11/stl.h>
 
 #include <optional>
@@ -40,6 +40,58 @@ std::string regimen_repr(const Regimen& r) {
   os.precision(6);
   os << "Regimen(" << r.records().size() << " doses, total " << r.total_dose_mg() << " mg)";
   return os.str();
+}
+
+/// A regimen's data for pickling: its expanded records as plain dicts.
+py::dict regimen_state(const Regimen& r) {
+  py::list records;
+  for (const auto& d : r.records()) {
+    py::dict rec;
+    rec["kind"] = kind_name(d.kind);
+    rec["target"] = d.target;
+    rec["amount_mg"] = d.amount_mg;
+    rec["time_min"] = d.time_min;
+    rec["duration_min"] = d.duration_min;
+    rec["position"] = d.position;
+    records.append(rec);
+  }
+  py::dict s;
+  s["records"] = records;
+  return s;
+}
+
+/// Rebuilds a regimen from regimen_state's records through the builders (same validation).
+Regimen regimen_from_state(const py::object& state) {
+  constexpr const char* where = "Regimen";
+  if (!py::isinstance<py::dict>(state) || !state.contains("records") ||
+      !py::isinstance<py::list>(state["records"]))
+    fail_got(where, "pickled state", "a dict {'records': [...]}", repr_of(state));
+  Regimen r;
+  std::size_t i = 0;
+  for (auto item : state["records"]) {
+    const std::string field = "pickled state records[" + std::to_string(i++) + "]";
+    if (!py::isinstance<py::dict>(item)) fail_got(where, field, "a dict", repr_of(item));
+    const auto d = py::reinterpret_borrow<py::dict>(item);
+    for (const char* key : {"kind", "target", "amount_mg", "time_min", "duration_min", "position"})
+      if (!d.contains(key)) fail_got(where, field + "." + key, "given", "nothing");
+    const auto kind = d["kind"].cast<std::string>();
+    const auto target = d["target"].cast<std::string>();
+    const auto amount = d["amount_mg"].cast<double>();
+    const auto time = d["time_min"].cast<double>();
+    if (kind == "bolus") {
+      r.bolus({.dose_mg = amount, .time_min = time, .compartment = target});
+    } else if (kind == "infusion") {
+      r.infusion({.dose_mg = amount,
+                  .start_min = time,
+                  .duration_min = d["duration_min"].cast<double>(),
+                  .compartment = target});
+    } else if (kind == "route") {
+      r.dose(target, {.dose_mg = amount, .time_min = time, .position = d["position"].cast<int>()});
+    } else {
+      fail_got(where, field + ".kind", "one of [bolus, infusion, route]", repr_of(d["kind"]));
+    }
+  }
+  return r;
 }
 
 }  // namespace
@@ -236,6 +288,8 @@ Regimen
       .def(
           "__deepcopy__", [](const Regimen& self, py::dict) { return Regimen(self); },
           py::arg("memo"))
+      .def(py::pickle([](const Regimen& self) { return regimen_state(self); },
+                      [](const py::object& state) { return regimen_from_state(state); }))
       .def("__repr__", &regimen_repr);
 }
 

@@ -18,7 +18,7 @@ inline std::vector<double> grid(double t0, double t1, double dt) {
 inline Model reference_model() {
   return Model::three_compartment(
              {.cl = 1.2, .v1 = 15.0, .q2 = 2.0, .v2 = 40.0, .q3 = 0.6, .v3 = 150.0}, 0.2)
-      .with_route("intranasal", Absorption{.ka_per_min = 0.05, .f = 0.45, .tlag_min = 0.0});
+      .with_route("intranasal", Absorption{.ka = 0.05, .f = 0.45, .tlag = 0.0});
 }
 
 }  // namespace ketasim::test

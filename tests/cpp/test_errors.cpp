@@ -36,21 +36,21 @@ TEST_CASE("errors: model parameters", "[errors]") {
 TEST_CASE("errors: routes", "[errors]") {
   Model m = Model::one_compartment({.cl = 1.0, .v1 = 10.0});
   SECTION("F outside (0, 1]") {
-    CHECK_THROWS_WITH(m.with_route("intranasal", Absorption{.ka_per_min = 0.1, .f = 1.5}),
+    CHECK_THROWS_WITH(m.with_route("intranasal", Absorption{.ka = 0.1, .f = 1.5}),
                       "Model: intranasal.f must be in (0, 1], got 1.5");
-    CHECK_THROWS_WITH(m.with_route("intranasal", Absorption{.ka_per_min = 0.1, .f = 0.0}),
+    CHECK_THROWS_WITH(m.with_route("intranasal", Absorption{.ka = 0.1, .f = 0.0}),
                       "Model: intranasal.f must be in (0, 1], got 0");
   }
   SECTION("negative lag, ka and fractions") {
-    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka_per_min = 0.1, .tlag_min = -2.0}),
+    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka = 0.1, .tlag = -2.0}),
                       "Model: im.tlag must be >= 0 min, got -2 min");
-    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka_per_min = -0.1}),
+    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka = -0.1}),
                       "Model.with_route: im.ka must be >= 0 1/min (0: no depot), got -0.1 1/min");
-    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka_per_min = 0.1, .fraction = 1.2}),
+    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka = 0.1, .fraction = 1.2}),
                       "Model.with_route: im.fraction must be in (0, 1], got 1.2");
   }
   SECTION("unknown compartment as a target") {
-    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka_per_min = 0.1, .target = "liver"}),
+    CHECK_THROWS_WITH(m.with_route("im", Absorption{.ka = 0.1, .target = "liver"}),
                       "Model: compartment must be one of [central], got \"liver\"");
   }
 }

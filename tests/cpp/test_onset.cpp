@@ -24,8 +24,8 @@ double bisect(F&& f, double a, double b) {
 
 TEST_CASE("onset: Tmax and Cmax of first-order absorption are refined between samples", "[onset]") {
   const double v = 40.0, kel = 0.025, ka = 0.08, dose = 50.0;
-  const Model m = Model::one_compartment({.cl = kel * v, .v1 = v})
-                      .with_route("oral", Absorption{.ka_per_min = ka});
+  const Model m =
+      Model::one_compartment({.cl = kel * v, .v1 = v}).with_route("oral", Absorption{.ka = ka});
   Regimen r;
   r.dose("oral", {.dose_mg = dose});
   const auto t = test::grid(0.0, 600.0, 15.0);  // coarse: Tmax (21.5 min) is between samples

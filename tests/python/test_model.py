@@ -1,12 +1,16 @@
 """Model and Absorption from Python: the keyword constructor, micro constants, the general
-network builder, routes, named parameters and copies."""
+network builder, routes, named parameters, copies, and the model as data (to_dict, from_dict,
+pickling)."""
 
 import copy
+import json
+import pickle
 
 import numpy as np
 import pytest
 
 import ketasim as ks
+from ketasim import scenario
 import reference as ref
 
 
@@ -180,3 +184,239 @@ def test_repr_names_compartments_routes_and_parameters():
     assert text.startswith("Model(compartments=['central', 'intranasal.depot']")
     assert "routes=['intranasal']" in text and "'cl': 1.2" in text and "'ke0': 0.2" in text
     assert repr(ks.Model()) == "Model(compartments=[], routes=[], parameters={})"
+
+
+# -- The model as data: to_dict / from_dict and pickling share one layout -------------------
+
+def _mid_covariates(key):
+    out = {}
+    for name, c in ks.models.info(key)["covariates"].items():
+        if c["default"] is not None:
+            out[name] = c["default"]
+        elif c["flag"]:
+            out[name] = True
+        else:
+            out[name] = 0.5 * (c["min"] + c["max"])
+    return out
+
+
+def _general_networks():
+    """Depots, one-way flows, analytes, an effect site on a non-plasma driver, multi-path
+    routes with fraction_by_position, links added after a route."""
+    a = (ks.Model().add_compartment("tissue", 30.0, "vt").add_depot("gut")
+         .add_compartment("blood", 5.0, "vb")
+         .add_transfer("gut", "blood", 0.02, "k_gut")
+         .add_flow("blood", "tissue", 0.7, "q_bt").add_flow("tissue", "blood", 0.5, "q_tb")
+         .add_elimination("tissue", 0.01, "k_met")
+         .with_route("nasal", [
+             ks.Absorption(ka=0.08, f=0.5, fraction_by_position=[0.6, 0.4], name="mucosa"),
+             ks.Absorption(f=0.3, duration=12.0, fraction_by_position=[0.4, 0.6], target="gut",
+                           name="swallowed")])
+         .add_compartment("metabolite", 50.0)
+         .add_exchange("blood", "metabolite", 0.3, "q_m")
+         .add_clearance("metabolite", 0.9, "cl_m")
+         .add_depot("late_depot").add_transfer("late_depot", "blood", 0.04, "k_late")
+         .with_route("im", ks.Absorption(ka=0.2, f=0.9, tlag=1.5, target="tissue"))
+         .set_plasma("blood").set_effect_site(0.3, "tissue").add_analyte("metabolite"))
+    b = a.copy().set_parameter("nasal.swallowed.duration", 0.0)
+    c = ks.Model(cl=1.2, v1=15.0, q2=2.0, v2=40.0, q3=0.6, v3=150.0, ke0=0.2, routes={
+        "intranasal": [ks.Absorption(ka=0.05, f=0.45, fraction=0.6, name="nasal"),
+                       ks.Absorption(ka=0.01, f=0.2, tlag=2.0, fraction=0.4, name="gut")],
+        "sc": ks.Absorption(duration=10.0, f=0.8)})
+    return {"network": a, "zero duration": b, "mammillary with routes": c}
+
+
+def _every_route(m):
+    r = ks.Regimen().bolus(10.0).infusion(dose_mg=30.0, duration_min=20.0)
+    for name in m.route_names:
+        r.dose(name, 20.0, time_min=3.0).dose(name, 20.0, time_min=8.0, position=2)
+    return r
+
+
+def _check_same(m, back):
+    assert back == m
+    assert back.parameters() == m.parameters()
+    assert list(back.parameters()) == list(m.parameters())  # same order
+    assert back.to_dict() == m.to_dict()
+    t = np.arange(0.0, 241.0, 0.5)
+    r = _every_route(m)
+    x, y = ks.simulate(m, r, t), ks.simulate(back, r, t)
+    np.testing.assert_array_equal(x.cp_ng_ml, y.cp_ng_ml)
+    np.testing.assert_array_equal(x.amounts_mg, y.amounts_mg)
+    if m.has_effect_site:
+        np.testing.assert_array_equal(x.ce_ng_ml, y.ce_ng_ml)
+    for a in m.analytes:
+        np.testing.assert_array_equal(x.concentration_ng_ml(a), y.concentration_ng_ml(a))
+
+
+@pytest.mark.parametrize("key", ks.models.list())
+def test_every_catalogue_model_round_trips_through_dict_json_and_pickle(key):
+    m = ks.models.get(key, **_mid_covariates(key))
+    _check_same(m, ks.Model.from_dict(m.to_dict()))
+    _check_same(m, ks.Model.from_dict(json.loads(json.dumps(m.to_dict()))))
+    _check_same(m, pickle.loads(pickle.dumps(m)))
+
+
+@pytest.mark.parametrize("name", list(_general_networks()))
+def test_general_networks_round_trip_through_dict_json_and_pickle(name):
+    m = _general_networks()[name]
+    _check_same(m, ks.Model.from_dict(json.loads(json.dumps(m.to_dict()))))
+    _check_same(m, pickle.loads(pickle.dumps(m)))
+    assert m.__getstate__() == m.to_dict()
+
+
+def test_to_dict_layout_of_a_model_with_a_route():
+    m = ks.Model(cl=1.2, v1=15.0, ke0=0.2, routes={"intranasal": ks.Absorption(ka=0.05, f=0.45)})
+    assert m.to_dict() == {
+        "parameters": [{"name": "v1", "value": 15.0, "kind": "volume"},
+                       {"name": "cl", "value": 1.2, "kind": "clearance"},
+                       {"name": "ke0", "value": 0.2, "kind": "ke0"},
+                       {"name": "intranasal.f", "value": 0.45, "kind": "f"},
+                       {"name": "intranasal.tlag", "value": 0.0, "kind": "tlag"},
+                       {"name": "intranasal.ka", "value": 0.05, "kind": "ka"}],
+        "compartments": [{"name": "central", "volume": "v1"},
+                         {"name": "intranasal.depot", "volume": None}],
+        "links": [{"from": "central", "to": None, "parameter": "cl"}],
+        "routes": [{"name": "intranasal", "paths": [
+            {"name": "path1", "target": "central", "depot": "intranasal.depot",
+             "ka": "intranasal.ka", "f": "intranasal.f", "tlag": "intranasal.tlag",
+             "duration": None, "fraction": 1.0, "fraction_by_position": []}]}],
+        "plasma": "central",
+        "effect_site": {"driver": "central", "ke0": "ke0"},
+        "analytes": [],
+    }
+    assert ks.Model.from_dict(ks.Model().to_dict()) == ks.Model()
+
+
+def test_a_hand_written_dict_simulates_like_the_builder():
+    # One compartment with an oral route into a gut depot listed by hand: Cp is the Bateman
+    # function F D ka / (V (ka - k)) (exp(-k t) - exp(-ka t)).
+    d = {"parameters": [{"name": "v", "value": 20, "kind": "volume"},
+                        {"name": "cl", "value": 2, "kind": "clearance"},
+                        {"name": "ka", "value": 0.3, "kind": "ka"},
+                        {"name": "f", "value": 0.5, "kind": "f"},
+                        {"name": "lag", "value": 0, "kind": "tlag"}],
+         "compartments": [{"name": "c", "volume": "v"}, {"name": "gut", "volume": None}],
+         "links": [{"from": "c", "to": None, "parameter": "cl"}],
+         "routes": [{"name": "oral", "paths": [
+             {"name": "only", "target": "c", "depot": "gut", "ka": "ka", "f": "f", "tlag": "lag",
+              "duration": None, "fraction": 1, "fraction_by_position": []}]}],
+         "plasma": "c", "effect_site": None, "analytes": []}
+    m = ks.Model.from_dict(d)
+    t = np.arange(0.0, 61.0)
+    cp = ks.simulate(m, ks.Regimen().dose("oral", 100.0), t).cp_ng_ml
+    k, ka = 0.1, 0.3
+    expected = 1000.0 * 0.5 * 100.0 * ka / (20.0 * (ka - k)) * (np.exp(-k * t) - np.exp(-ka * t))
+    np.testing.assert_allclose(cp, expected, rtol=1e-12, atol=1e-12)
+
+
+def _bad(edit):
+    d = _general_networks()["network"].to_dict()
+    edit(d)
+    return d
+
+
+@pytest.mark.parametrize("edit, error, message", [
+    (lambda d: d.pop("links"), ValueError,
+     "Model.from_dict: links must be given (a dict with the keys [parameters, compartments, "
+     "links, routes, plasma, effect_site, analytes]), got nothing"),
+    (lambda d: d.update(extra=1), ValueError,
+     "Model.from_dict: d must be a dict with the keys [parameters, compartments, links, routes, "
+     "plasma, effect_site, analytes], got unknown key 'extra'"),
+    (lambda d: d["links"][0].update(kind="rate"), ValueError,
+     "Model.from_dict: links[0] must be a dict with the keys [from, to, parameter], got unknown "
+     "key 'kind'"),
+    (lambda d: d["routes"][0]["paths"][1].pop("fraction"), ValueError,
+     "Model.from_dict: routes[0].paths[1].fraction must be given (a dict with the keys [name, "
+     "target, depot, ka, f, tlag, duration, fraction, fraction_by_position]), got nothing"),
+    (lambda d: d["parameters"][0].update(value="30"), TypeError,
+     "Model.from_dict: parameters[0].value must be a number, got '30'"),
+    (lambda d: d["parameters"][0].update(value=True), TypeError,
+     "Model.from_dict: parameters[0].value must be a number, got True"),
+    (lambda d: d["links"][0].update(to=3), TypeError,
+     "Model.from_dict: links[0].to must be a str or None, got 3"),
+    (lambda d: d["links"][0].update(to=""), ValueError,
+     "Model.from_dict: links[0].to must be a non-empty name or None, got ''"),
+    (lambda d: d.update(routes={}), TypeError,
+     "Model.from_dict: routes must be a list, got {}"),
+    (lambda d: d["routes"][0]["paths"][0].update(fraction_by_position=[0.5, "x"]), TypeError,
+     "Model.from_dict: routes[0].paths[0].fraction_by_position[1] must be a number, got 'x'"),
+    (lambda d: d.update(effect_site=[]), TypeError,
+     "Model.from_dict: effect_site must be a dict, got []"),
+    (lambda d: d.update(analytes=[None]), TypeError,
+     "Model.from_dict: analytes[0] must be a str, got None"),
+    (lambda d: d["parameters"][0].update(kind="speed"), ValueError,
+     "Model: parameters[0].kind must be one of [volume, clearance, rate, ka, f, tlag, duration, "
+     "ke0], got \"speed\""),
+    (lambda d: d["parameters"][0].update(value=-1.0), ValueError,
+     "Model: parameters[0].value (vt) must be > 0 L, got -1 L"),
+    (lambda d: d["links"][0].update(to="liver"), ValueError,
+     "Model: links[0].to must be one of the compartments [tissue, gut, blood, nasal.mucosa.depot, "
+     "metabolite, late_depot, im.depot], got \"liver\""),
+    (lambda d: d["links"][0].update(parameter="vb"), ValueError,
+     "Model: links[0].parameter must be a parameter of kind clearance or rate (\"vb\" is of kind "
+     "volume), got \"vb\""),
+    (lambda d: d["routes"][0]["paths"][0].update(depot=None), ValueError,
+     "Model: routes[0].paths[0].depot must be given with routes[0].paths[0].ka (a depot drains "
+     "at rate ka), got nothing"),
+    (lambda d: d.update(plasma="gut"), ValueError,
+     "Model: plasma must be a compartment with a volume (not a depot), got \"gut\""),
+    (lambda d: d["parameters"].append({"name": "spare", "value": 1.0, "kind": "rate"}),
+     ValueError,
+     "Model: parameters[20] must be used by a compartment, a link, a route or the effect site, "
+     "got \"spare\""),
+])
+def test_bad_dicts_name_the_key(edit, error, message):
+    with pytest.raises(error) as info:
+        ks.Model.from_dict(_bad(edit))
+    assert str(info.value) == message
+
+
+def test_from_dict_and_setstate_reject_a_non_dict():
+    with pytest.raises(TypeError, match=r"^Model.from_dict: d must be a dict, got \[\]$"):
+        ks.Model.from_dict([])
+    with pytest.raises(TypeError, match=r"^Model.from_dict: d must be a dict, got 'x'$"):
+        ks.Model.__new__(ks.Model).__setstate__("x")
+
+
+def test_regimens_pickle_as_their_records():
+    r = (ks.Regimen().bolus(10.0, interval_min=60.0, count=3)
+         .infusion(rate_mg_per_min=0.5, start_min=5.0, duration_min=20.0, compartment="central")
+         .nasal_spray(dose_mg=84.0, start_min=30.0).dose("iv", 0.0, time_min=7.0))
+    back = pickle.loads(pickle.dumps(r))
+    fields = ("kind", "target", "amount_mg", "time_min", "duration_min", "position")
+    assert ([tuple(getattr(x, f) for f in fields) for x in back.records]
+            == [tuple(getattr(x, f) for f in fields) for x in r.records])
+    with pytest.raises(ValueError, match=r"Regimen: pickled state records\[0\].kind must be one "
+                                         r"of \[bolus, infusion, route\], got 'x'"):
+        ks.Regimen.__new__(ks.Regimen).__setstate__({"records": [
+            {"kind": "x", "target": "", "amount_mg": 1.0, "time_min": 0.0, "duration_min": 0.0,
+             "position": 1}]})
+
+
+def test_a_scenario_model_may_be_written_as_data():
+    m = _general_networks()["network"]
+    doc = {"model": dict(m.to_dict(), source="hand-written network"),
+           "regimen": [{"dose": {"route": "nasal", "dose_mg": 20}}],
+           "times_min": {"stop": 120, "step": 1}, "series": "cp"}
+    sc = scenario.from_dict(doc, "run.json")
+    assert sc.model == m
+    t = np.arange(0.0, 121.0)
+    np.testing.assert_array_equal(sc.simulate().cp_ng_ml,
+                                  ks.simulate(m, ks.Regimen().dose("nasal", 20.0), t).cp_ng_ml)
+    bad = json.loads(json.dumps(doc))
+    bad["model"]["links"][0]["to"] = "liver"
+    with pytest.raises(scenario.ScenarioError) as info:
+        scenario.from_dict(bad, "run.json")
+    assert str(info.value).startswith("run.json: model.links[0].to must be one of the "
+                                      "compartments [tissue, gut,")
+    bad["model"]["links"][0]["to"] = 3
+    with pytest.raises(scenario.ScenarioError,
+                       match=r"^run.json: model.links\[0\].to must be a str or None, got 3$"):
+        scenario.from_dict(bad, "run.json")
+    bad["model"]["link"] = bad["model"].pop("links")
+    with pytest.raises(scenario.ScenarioError,
+                       match=r"^run.json: model.link is not a known key \(known: source, "
+                             r"parameters, compartments, links, routes, plasma, effect_site, "
+                             r"analytes\), got \"link\"$"):
+        scenario.from_dict(bad, "run.json")

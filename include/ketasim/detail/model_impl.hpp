@@ -1,4 +1,5 @@
-// Inline definitions of ketasim::Model (model.hpp): builders, validation and parameter access.
+// Inline definitions of ketasim::Model (model.hpp): builders, the model from its data and back,
+// validation and parameter access.
 #pragma once
 
 #include <algorithm>
@@ -25,6 +26,38 @@ inline std::string_view unit_of(ParameterKind kind) {
       return "";
   }
   return "";
+}
+
+inline std::string_view kind_name(ParameterKind kind) {
+  switch (kind) {
+    case ParameterKind::volume:
+      return "volume";
+    case ParameterKind::clearance:
+      return "clearance";
+    case ParameterKind::rate:
+      return "rate";
+    case ParameterKind::ka:
+      return "ka";
+    case ParameterKind::f:
+      return "f";
+    case ParameterKind::tlag:
+      return "tlag";
+    case ParameterKind::duration:
+      return "duration";
+    case ParameterKind::ke0:
+      return "ke0";
+  }
+  return "";
+}
+
+inline ParameterKind parse_kind(std::string_view name, std::string_view field) {
+  constexpr ParameterKind all[] = {
+      ParameterKind::volume, ParameterKind::clearance, ParameterKind::rate,     ParameterKind::ka,
+      ParameterKind::f,      ParameterKind::tlag,      ParameterKind::duration, ParameterKind::ke0};
+  for (ParameterKind k : all)
+    if (kind_name(k) == name) return k;
+  detail::fail("Model", field, "one of [volume, clearance, rate, ka, f, tlag, duration, ke0]",
+               name);
 }
 
 namespace detail {
@@ -198,12 +231,19 @@ inline int Model::compartment_index(std::string_view name) const {
   return i;
 }
 
+inline void Model::add_link(Link l) {
+  // Listed links stay ahead of the route depots' absorption links, as Model(ModelData) orders
+  // them, so that a model and its round trip through data() add up the same rates.
+  links_.insert(links_.begin() + static_cast<std::ptrdiff_t>(n_links_), l);
+  ++n_links_;
+}
+
 inline Model& Model::add_transfer(std::string_view from, std::string_view to, double rate_per_min,
                                   std::string parameter_name) {
   const int a = compartment_index(from), b = compartment_index(to);
   KETASIM_CHECK(a != b, "Model", "transfer target", "a different compartment than its source", to);
   const int p = add_param(std::move(parameter_name), rate_per_min, ParameterKind::rate);
-  links_.push_back({a, b, p, false});
+  add_link({a, b, p, false});
   return *this;
 }
 
@@ -213,7 +253,7 @@ inline Model& Model::add_flow(std::string_view from, std::string_view to, double
   KETASIM_CHECK(a != b, "Model", "flow target", "a different compartment than its source", to);
   KETASIM_CHECK(!is_depot(a), "Model", "flow source", "a compartment with a volume", from);
   const int p = add_param(std::move(parameter_name), q_l_per_min, ParameterKind::clearance);
-  links_.push_back({a, b, p, true});
+  add_link({a, b, p, true});
   return *this;
 }
 
@@ -224,8 +264,8 @@ inline Model& Model::add_exchange(std::string_view a, std::string_view b, double
   KETASIM_CHECK(!is_depot(ia), "Model", "exchange compartment", "a compartment with a volume", a);
   KETASIM_CHECK(!is_depot(ib), "Model", "exchange compartment", "a compartment with a volume", b);
   const int p = add_param(std::move(parameter_name), q_l_per_min, ParameterKind::clearance);
-  links_.push_back({ia, ib, p, true});
-  links_.push_back({ib, ia, p, true});
+  add_link({ia, ib, p, true});
+  add_link({ib, ia, p, true});
   return *this;
 }
 
@@ -233,7 +273,7 @@ inline Model& Model::add_elimination(std::string_view from, double rate_per_min,
                                      std::string parameter_name) {
   const int a = compartment_index(from);
   const int p = add_param(std::move(parameter_name), rate_per_min, ParameterKind::rate);
-  links_.push_back({a, -1, p, false});
+  add_link({a, -1, p, false});
   return *this;
 }
 
@@ -243,7 +283,7 @@ inline Model& Model::add_clearance(std::string_view from, double cl_l_per_min,
   KETASIM_CHECK(!is_depot(a), "Model", "clearance compartment", "a compartment with a volume",
                 from);
   const int p = add_param(std::move(parameter_name), cl_l_per_min, ParameterKind::clearance);
-  links_.push_back({a, -1, p, true});
+  add_link({a, -1, p, true});
   return *this;
 }
 
@@ -298,8 +338,8 @@ inline void Model::add_route(std::string name, const std::vector<Absorption>& pa
     Path p;
     p.name = pname;
     p.target = a.target.empty() ? plasma_ : compartment_index(a.target);
-    KETASIM_CHECK(std::isfinite(a.ka_per_min) && a.ka_per_min >= 0.0, where, prefix + "ka",
-                  ">= 0 1/min (0: no depot)", a.ka_per_min, "1/min");
+    KETASIM_CHECK(std::isfinite(a.ka) && a.ka >= 0.0, where, prefix + "ka",
+                  ">= 0 1/min (0: no depot)", a.ka, "1/min");
     if (a.fraction_by_position.empty()) {
       detail::check_fraction(where, prefix + "fraction", a.fraction);
     } else {
@@ -309,11 +349,11 @@ inline void Model::add_route(std::string name, const std::vector<Absorption>& pa
     p.fraction = a.fraction;
     p.fraction_by_position = a.fraction_by_position;
     p.f_param = add_param(prefix + "f", a.f, ParameterKind::f);
-    p.tlag_param = add_param(prefix + "tlag", a.tlag_min, ParameterKind::tlag);
-    if (a.duration_min != 0.0)
-      p.duration_param = add_param(prefix + "duration", a.duration_min, ParameterKind::duration);
-    if (a.ka_per_min > 0.0) {
-      p.ka_param = add_param(prefix + "ka", a.ka_per_min, ParameterKind::ka);
+    p.tlag_param = add_param(prefix + "tlag", a.tlag, ParameterKind::tlag);
+    if (a.duration != 0.0)
+      p.duration_param = add_param(prefix + "duration", a.duration, ParameterKind::duration);
+    if (a.ka > 0.0) {
+      p.ka_param = add_param(prefix + "ka", a.ka, ParameterKind::ka);
       add_depot(prefix + "depot");
       p.depot = static_cast<int>(comps_.size()) - 1;
       links_.push_back({p.depot, p.target, p.ka_param, false});
@@ -406,6 +446,196 @@ inline double Model::ke0_per_min() const {
 inline double Model::link_rate(const Link& l) const {
   const double v = params_[static_cast<std::size_t>(l.param)].value;
   return l.clearance ? v / volume_l(static_cast<std::size_t>(l.from)) : v;
+}
+
+namespace detail {
+/// "[a, b, c]" from names.
+template <class T, class Name>
+std::string known_names(const std::vector<T>& items, Name name) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + name(items[i]);
+  return s + "]";
+}
+}  // namespace detail
+
+inline Model::Model(const ModelData& d) {
+  constexpr std::string_view where = "Model";
+  auto at = [](std::string_view list, std::size_t i) {
+    return std::string(list) + "[" + std::to_string(i) + "]";
+  };
+  // Parameters: unique names, valid values; each must then be used in a role of its kind.
+  for (std::size_t i = 0; i < d.parameters.size(); ++i) {
+    const Parameter& p = d.parameters[i];
+    KETASIM_CHECK(!p.name.empty(), where, at("parameters", i) + ".name", "a non-empty name",
+                  p.name);
+    KETASIM_CHECK(find_param(p.name) < 0, where, at("parameters", i) + ".name", "unique", p.name);
+    detail::check_parameter(where, at("parameters", i) + ".value (" + p.name + ")", p.kind,
+                            p.value);
+    params_.push_back(p);
+  }
+  std::vector<char> used(params_.size(), 0);
+  const std::string known_params =
+      detail::known_names(params_, [](const Parameter& p) { return p.name; });
+  auto param = [&](const std::string& field, const std::string& name, ParameterKind kind) {
+    const int i = find_param(name);
+    if (i < 0) detail::fail(where, field, "one of the parameters " + known_params, name);
+    const Parameter& p = params_[static_cast<std::size_t>(i)];
+    KETASIM_CHECK(p.kind == kind, where, field,
+                  "a parameter of kind " + std::string(kind_name(kind)) + " (\"" + p.name +
+                      "\" is of kind " + std::string(kind_name(p.kind)) + ")",
+                  name);
+    used[static_cast<std::size_t>(i)] = 1;
+    return i;
+  };
+
+  for (std::size_t c = 0; c < d.compartments.size(); ++c) {
+    const auto& comp = d.compartments[c];
+    const std::string field = at("compartments", c);
+    KETASIM_CHECK(!comp.name.empty(), where, field + ".name", "a non-empty name", comp.name);
+    KETASIM_CHECK(find_comp(comp.name) < 0, where, field + ".name", "unique", comp.name);
+    comps_.push_back(
+        {comp.name,
+         comp.volume.empty() ? -1 : param(field + ".volume", comp.volume, ParameterKind::volume)});
+  }
+  const std::string known_comps =
+      detail::known_names(comps_, [](const Compartment& c) { return c.name; });
+  auto comp = [&](const std::string& field, const std::string& name, bool needs_volume) {
+    const int i = find_comp(name);
+    if (i < 0) detail::fail(where, field, "one of the compartments " + known_comps, name);
+    KETASIM_CHECK(!needs_volume || !is_depot(static_cast<std::size_t>(i)), where, field,
+                  "a compartment with a volume (not a depot)", name);
+    return i;
+  };
+
+  for (std::size_t l = 0; l < d.links.size(); ++l) {
+    const auto& link = d.links[l];
+    const std::string field = at("links", l);
+    const int pi = find_param(link.parameter);
+    const ParameterKind kind =
+        pi >= 0 ? params_[static_cast<std::size_t>(pi)].kind : ParameterKind::rate;
+    KETASIM_CHECK(kind == ParameterKind::clearance || kind == ParameterKind::rate, where,
+                  field + ".parameter",
+                  "a parameter of kind clearance or rate (\"" + link.parameter + "\" is of kind " +
+                      std::string(kind_name(kind)) + ")",
+                  link.parameter);
+    const bool clearance = kind == ParameterKind::clearance;
+    const int from = comp(field + ".from", link.from, clearance);
+    const int to = link.to.empty() ? -1 : comp(field + ".to", link.to, false);
+    KETASIM_CHECK(to != from, where, field + ".to", "a different compartment than its from",
+                  link.to);
+    const int p = param(field + ".parameter", link.parameter,
+                        clearance ? ParameterKind::clearance : ParameterKind::rate);
+    links_.push_back({from, to, p, clearance});
+  }
+  n_links_ = links_.size();
+
+  std::vector<char> depot_taken(comps_.size(), 0);
+  for (std::size_t r = 0; r < d.routes.size(); ++r) {
+    const auto& route = d.routes[r];
+    const std::string field = at("routes", r);
+    KETASIM_CHECK(!route.name.empty(), where, field + ".name", "a non-empty name", route.name);
+    KETASIM_CHECK(route_index(route.name) < 0, where, field + ".name", "unique", route.name);
+    KETASIM_CHECK(route.name.find('.') == std::string::npos, where, field + ".name", "free of '.'",
+                  route.name);
+    KETASIM_CHECK(!route.paths.empty(), where, field + ".paths", "non-empty", "an empty list");
+    Route out{route.name, {}};
+    for (std::size_t k = 0; k < route.paths.size(); ++k) {
+      const auto& a = route.paths[k];
+      const std::string pf = field + ".paths[" + std::to_string(k) + "]";
+      KETASIM_CHECK(!a.name.empty(), where, pf + ".name", "a non-empty name", a.name);
+      for (std::size_t j = 0; j < k; ++j)
+        KETASIM_CHECK(route.paths[j].name != a.name, where, pf + ".name", "unique in its route",
+                      a.name);
+      Path p;
+      p.name = a.name;
+      p.target = comp(pf + ".target", a.target, false);
+      if (a.depot.empty() != a.ka.empty()) {
+        const std::string given = a.depot.empty() ? ".ka" : ".depot";
+        const std::string missing = a.depot.empty() ? ".depot" : ".ka";
+        detail::throw_invalid(std::string(where) + ": " + pf + missing + " must be given with " +
+                              pf + given + " (a depot drains at rate ka), got nothing");
+      }
+      if (!a.depot.empty()) {
+        p.depot = comp(pf + ".depot", a.depot, false);
+        const auto di = static_cast<std::size_t>(p.depot);
+        KETASIM_CHECK(is_depot(di), where, pf + ".depot", "a depot (a compartment without volume)",
+                      a.depot);
+        KETASIM_CHECK(p.depot != p.target, where, pf + ".depot",
+                      "a different compartment than its target", a.depot);
+        KETASIM_CHECK(!depot_taken[di], where, pf + ".depot", "the depot of one path only",
+                      a.depot);
+        depot_taken[di] = 1;
+        p.ka_param = param(pf + ".ka", a.ka, ParameterKind::ka);
+      }
+      p.f_param = param(pf + ".f", a.f, ParameterKind::f);
+      p.tlag_param = param(pf + ".tlag", a.tlag, ParameterKind::tlag);
+      if (!a.duration.empty())
+        p.duration_param = param(pf + ".duration", a.duration, ParameterKind::duration);
+      if (a.fraction_by_position.empty()) {
+        detail::check_fraction(where, pf + ".fraction", a.fraction);
+      } else {
+        for (double fr : a.fraction_by_position)
+          detail::check_fraction(where, pf + ".fraction_by_position", fr);
+      }
+      p.fraction = a.fraction;
+      p.fraction_by_position = a.fraction_by_position;
+      if (p.depot >= 0) links_.push_back({p.depot, p.target, p.ka_param, false});
+      out.paths.push_back(std::move(p));
+    }
+    routes_.push_back(std::move(out));
+  }
+
+  if (comps_.empty()) {
+    KETASIM_CHECK(d.plasma.empty(), where, "plasma", "empty in a model without compartments",
+                  d.plasma);
+  } else {
+    plasma_ = comp("plasma", d.plasma, true);
+  }
+  if (d.effect_site) {
+    driver_ = comp("effect_site.driver", d.effect_site->driver, true);
+    ke0_param_ = param("effect_site.ke0", d.effect_site->ke0, ParameterKind::ke0);
+  }
+  for (std::size_t i = 0; i < d.analytes.size(); ++i) {
+    const int c = comp(at("analytes", i), d.analytes[i], true);
+    KETASIM_CHECK(std::find(analytes_.begin(), analytes_.end(), c) == analytes_.end(), where,
+                  at("analytes", i), "listed once", d.analytes[i]);
+    analytes_.push_back(c);
+  }
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    KETASIM_CHECK(used[i], where, at("parameters", i),
+                  "used by a compartment, a link, a route or the effect site", params_[i].name);
+}
+
+inline ModelData Model::data() const {
+  auto pname = [&](int i) {
+    return i < 0 ? std::string() : params_[static_cast<std::size_t>(i)].name;
+  };
+  auto cname = [&](int i) {
+    return i < 0 ? std::string() : comps_[static_cast<std::size_t>(i)].name;
+  };
+  ModelData d;
+  d.parameters = params_;
+  for (const auto& c : comps_) d.compartments.push_back({c.name, pname(c.volume_param)});
+  for (std::size_t l = 0; l < n_links_; ++l)
+    d.links.push_back({cname(links_[l].from), cname(links_[l].to), pname(links_[l].param)});
+  for (const auto& r : routes_) {
+    ModelData::Route out{r.name, {}};
+    for (const auto& p : r.paths)
+      out.paths.push_back({.name = p.name,
+                           .target = cname(p.target),
+                           .depot = cname(p.depot),
+                           .ka = pname(p.ka_param),
+                           .f = pname(p.f_param),
+                           .tlag = pname(p.tlag_param),
+                           .duration = pname(p.duration_param),
+                           .fraction = p.fraction,
+                           .fraction_by_position = p.fraction_by_position});
+    d.routes.push_back(std::move(out));
+  }
+  if (!comps_.empty()) d.plasma = cname(plasma_);
+  if (ke0_param_ >= 0) d.effect_site = ModelData::EffectSite{cname(driver_), pname(ke0_param_)};
+  for (int i : analytes_) d.analytes.push_back(cname(i));
+  return d;
 }
 
 inline void Model::validate() const {

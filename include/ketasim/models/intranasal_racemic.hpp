@@ -136,7 +136,7 @@ inline Model intranasal_racemic(double weight_kg, const NasalAbsorption& nasal,
   disposition.ke0.clear();
   disposition.ke0_per_min.reset();
   Model m = kamp2020(weight_kg, disposition);
-  m.with_route("intranasal", Absorption{.ka_per_min = nasal.ka_per_min, .f = nasal.f});
+  m.with_route("intranasal", Absorption{.ka = nasal.ka_per_min, .f = nasal.f});
   apply_ke0(m, info, o);
   return m;
 }

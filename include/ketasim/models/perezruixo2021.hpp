@@ -221,20 +221,20 @@ inline Model perezruixo2021(const PerezRuixo2021Covariates& c = {}, const BuildO
       .set_plasma("central")
       .add_analyte("noresketamine");
   m.with_route("intranasal",
-               std::vector<Absorption>{{.ka_per_min = t.ka_n_per_h * per_hour,
+               std::vector<Absorption>{{.ka = t.ka_n_per_h * per_hour,
                                         .f = 1.0,
                                         .fraction_by_position = {frn1, frn2},
                                         .target = "central",
                                         .name = "nasal"},
-                                       {.ka_per_min = t.ka_sw_per_h * per_hour,
+                                       {.ka = t.ka_sw_per_h * per_hour,
                                         .f = t.fgut,
-                                        .duration_min = t.dsw_h * hours,
+                                        .duration = t.dsw_h * hours,
                                         .fraction_by_position = {1.0 - frn1, 1.0 - frn2},
                                         .target = "liver",
                                         .name = "swallowed"}});
-  m.with_route("oral", Absorption{.ka_per_min = t.ka_po_per_h * per_hour,
+  m.with_route("oral", Absorption{.ka = t.ka_po_per_h * per_hour,
                                   .f = t.fgut,
-                                  .duration_min = t.dpo_h * hours,
+                                  .duration = t.dpo_h * hours,
                                   .target = "liver"});
   apply_ke0(m, info, o);
   return m;

@@ -62,7 +62,7 @@ TEST_CASE("closed form: first-order absorption with lag (Bateman)", "[numeric]")
   const int k = GENERATE(0, 1, 2);
   const double cl = 1.0, v = 40.0, ka = 0.07, f = 0.45, lag = 7.3, dose = 50.0, kel = cl / v;
   const Model m = Model::one_compartment({.cl = cl, .v1 = v})
-                      .with_route("oral", Absorption{.ka_per_min = ka, .f = f, .tlag_min = lag});
+                      .with_route("oral", Absorption{.ka = ka, .f = f, .tlag = lag});
   Regimen r;
   r.dose("oral", {.dose_mg = dose, .time_min = 2.0});
   const auto t = test::grid(0.0, 600.0, 1.0);
@@ -79,8 +79,8 @@ TEST_CASE("closed form: first-order absorption with lag (Bateman)", "[numeric]")
 TEST_CASE("closed form: absorption rate equal to elimination rate (degenerate Bateman)",
           "[numeric]") {
   const double v = 40.0, kel = 0.025, dose = 50.0;
-  const Model m = Model::one_compartment({.cl = kel * v, .v1 = v})
-                      .with_route("im", Absorption{.ka_per_min = kel});
+  const Model m =
+      Model::one_compartment({.cl = kel * v, .v1 = v}).with_route("im", Absorption{.ka = kel});
   Regimen r;
   r.dose("im", {.dose_mg = dose});
   const auto t = test::grid(0.0, 600.0, 2.0);

@@ -36,20 +36,19 @@ Case random_case(unsigned seed) {
         .add_analyte("metabolite");
   }
   const double ka = u(0.01, 0.3), f = u(0.2, 1.0), lag = coin() ? u(0.0, 10.0) : 0.0;
-  c.model.with_route("intranasal", Absorption{.ka_per_min = ka, .f = f, .tlag_min = lag});
+  c.model.with_route("intranasal", Absorption{.ka = ka, .f = f, .tlag = lag});
   // A split route: a nasal part (fraction by session position) and a swallowed part entering a
   // depot at a zero-order rate.
   const double fr1 = u(0.3, 0.7), fr2 = fr1 * 0.6, dsw = u(5.0, 40.0), fgut = u(0.3, 0.9);
   const double ka2 = u(0.005, 0.05);
-  c.model.with_route(
-      "split",
-      std::vector<Absorption>{
-          {.ka_per_min = u(0.02, 0.2), .fraction_by_position = {fr1, fr2}, .name = "nasal"},
-          {.ka_per_min = ka2,
-           .f = fgut,
-           .duration_min = dsw,
-           .fraction_by_position = {1.0 - fr1, 1.0 - fr2},
-           .name = "swallowed"}});
+  c.model.with_route("split",
+                     std::vector<Absorption>{
+                         {.ka = u(0.02, 0.2), .fraction_by_position = {fr1, fr2}, .name = "nasal"},
+                         {.ka = ka2,
+                          .f = fgut,
+                          .duration = dsw,
+                          .fraction_by_position = {1.0 - fr1, 1.0 - fr2},
+                          .name = "swallowed"}});
 
   std::vector<std::function<double(double)>> inputs;
   auto add = [&](auto&& build, std::function<double(double)> in) {
