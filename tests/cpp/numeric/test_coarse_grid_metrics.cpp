@@ -135,9 +135,9 @@ Case random_case(std::mt19937_64& rng) {
     p.v3 = log_uniform(20.0, 300.0);
   }
   Model m = Model::mammillary(p, log_uniform(0.05, 2.0));
-  m.with_route("oral", Absorption{.ka_per_min = log_uniform(0.01, 2.0),
+  m.with_route("oral", Absorption{.ka = log_uniform(0.01, 2.0),
                                   .f = log_uniform(0.3, 1.0),
-                                  .tlag_min = u(rng) < 0.5 ? log_uniform(0.5, 20.0) : 0.0});
+                                  .tlag = u(rng) < 0.5 ? log_uniform(0.5, 20.0) : 0.0});
   Case c{std::move(m), {}, {}};
   const int n_doses = 1 + static_cast<int>(u(rng) * 4);
   for (int k = 0; k < n_doses; ++k) {
@@ -208,7 +208,7 @@ TEST_CASE("metrics: peak and threshold times are independent of the output grid 
 TEST_CASE("metrics: the issue's example, 2377.33 ng/mL at 7.94 min on a 10-min grid",
           "[onset][regression]") {
   const Model m = Model::two_compartment({.cl = 1, .v1 = 10, .q2 = 50, .v2 = 30})
-                      .with_route("oral", Absorption{.ka_per_min = 0.3});
+                      .with_route("oral", Absorption{.ka = 0.3});
   Regimen r;
   r.bolus({.dose_mg = 20, .time_min = 0}).dose("oral", {.dose_mg = 100, .time_min = 0});
   const Result res = simulate(m, r, test::grid(0.0, 120.0, 10.0));
@@ -227,7 +227,7 @@ TEST_CASE("metrics: the issue's example, 2377.33 ng/mL at 7.94 min on a 10-min g
 
 TEST_CASE("metrics: special cases of the window and the threshold", "[onset]") {
   const Model m = Model::one_compartment({.cl = 0.5, .v1 = 10.0}, 0.3)
-                      .with_route("oral", Absorption{.ka_per_min = 0.1});
+                      .with_route("oral", Absorption{.ka = 0.1});
   Regimen r;
   r.dose("oral", {.dose_mg = 100.0});
   SECTION("a peak inside the first interval of a 60-min grid") {

@@ -49,7 +49,7 @@ TEST_CASE("stiff rates: absorption ka from 1e-1 to 1e17 /min, against Bateman an
   const double ka = GENERATE(3e-1, 1e1, 1e3, 1e6, 1e8, 1e10, 1e12, 1e14, 1e16, 1e17);
   const double k = kCl / kV1;
   const Model m = Model::one_compartment({.cl = kCl, .v1 = kV1})
-                      .with_route("oral", Absorption{.ka_per_min = ka});
+                      .with_route("oral", Absorption{.ka = ka});
   Regimen r;
   r.dose("oral", {.dose_mg = kDose, .time_min = 0.0});
   const auto t = test::grid(0.0, 120.0, 0.5);
@@ -120,7 +120,7 @@ TEST_CASE(
   const double q3 = GENERATE(1e2, 1e5, 1e7);
   const Model m = Model::three_compartment(
                       {.cl = 1.2, .v1 = 15.0, .q2 = 2.0, .v2 = 40.0, .q3 = q3, .v3 = 150.0}, 0.2)
-                      .with_route("oral", Absorption{.ka_per_min = 1e5, .f = 0.5});
+                      .with_route("oral", Absorption{.ka = 1e5, .f = 0.5});
   Regimen r;
   r.dose("oral", {.dose_mg = 50.0, .time_min = 3.0});
   r.infusion({.dose_mg = 35.0, .start_min = 10.0, .duration_min = 40.0});
