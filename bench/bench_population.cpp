@@ -16,20 +16,18 @@ PopulationSpec reference_spec(std::size_t n) {
           .variability = {{"cl", 0.3}, {"v1", 0.3}, {"ke0", 0.3}, {"intranasal.ka", 0.3}}};
 }
 
-/// keep: curves kept; reuse: written into the curve memory of an earlier result (a sweep).
-void run(benchmark::State& state, std::size_t n, std::size_t points, unsigned threads, bool keep,
-         bool reuse = false) {
+/// keep: curves kept (n x T arrays), else summaries only (histograms).
+void run(benchmark::State& state, std::size_t n, std::size_t points, unsigned threads, bool keep) {
   const Model model = bench::reference_model();
   const Regimen regimen = bench::reference_regimen();
   const auto t = bench::reference_times(points);
   const PopulationSpec spec = reference_spec(n);
-  const PopulationOptions opt{
-      .threads = threads, .keep_individual = keep, .thresholds_ng_ml = {100.0}};
-  Population earlier;
-  if (reuse) earlier = simulate_population(model, regimen, t, spec, opt);
+  const PopulationOptions opt{.threads = threads,
+                              .keep_individual = keep,
+                              .thresholds_ng_ml = {100.0},
+                              .threshold_series = Output::ce};
   for (auto _ : state) {
-    Population pop = reuse ? simulate_population(model, regimen, t, spec, opt, earlier)
-                           : simulate_population(model, regimen, t, spec, opt);
+    Population pop = simulate_population(model, regimen, t, spec, opt);
     benchmark::DoNotOptimize(pop.cmax_ng_ml().data());
   }
   state.counters["subjects"] = static_cast<double>(n);
@@ -45,12 +43,6 @@ void BM_population_10000(benchmark::State& s) {
   run(s, 10'000, 721, static_cast<unsigned>(s.range(0)), true);
 }
 BENCHMARK(BM_population_10000)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-
-/// The same, writing into the curve memory of an earlier result (no page faults).
-void BM_population_10000_reuse(benchmark::State& s) {
-  run(s, 10'000, 721, static_cast<unsigned>(s.range(0)), true, true);
-}
-BENCHMARK(BM_population_10000_reuse)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// The same, summaries only (percentile histograms, no n x T arrays).
 void BM_population_10000_summaries(benchmark::State& s) {

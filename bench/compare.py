@@ -31,7 +31,7 @@ import platform
 import sys
 import time
 import timeit
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 import scipy
@@ -221,23 +221,19 @@ def main(argv: List[str]) -> int:
     res["one_subject"] = one
 
     # -- a population: ketasim on 1 and 2 threads, SciPy's propagator loop per subject --
-    def run_pop(threads: int, n: int = n_pop, keep: bool = True, points: np.ndarray = T,
-                reuse: Optional["ks.Population"] = None):
+    def run_pop(threads: int, n: int = n_pop, keep: bool = True, points: np.ndarray = T):
         return ks.simulate_population(model, regimen, times_min=points, n=n, seed=7,
                                       threads=threads, variability=VARIABILITY,
-                                      keep_individual=keep, reuse=reuse)
+                                      keep_individual=keep)
 
     ref_pop = run_pop(1, n=n_scipy_pop)
     subjects = [subject_params(ref_pop, i) for i in range(n_scipy_pop)]
     t_scipy_pop = best_time(lambda: [scipy_propagator(p) for p in subjects], min_total,
                             repeats=3) / n_scipy_pop
-    # 1 and 2 threads timed in alternation; fresh curve memory on each call, then a sweep's
-    # way: writing into the curve memory of an earlier result (reuse=).
-    held = run_pop(2)
-    t_pop1, t_pop2, t_pop1_reuse, t_pop2_reuse = (
+    # 1 and 2 threads timed in alternation.
+    t_pop1, t_pop2 = (
         t / n_pop for t in best_times_interleaved(
-            [lambda: run_pop(1), lambda: run_pop(2), lambda: run_pop(1, reuse=held),
-             lambda: run_pop(2, reuse=held)], 2 * min_total))
+            [lambda: run_pop(1), lambda: run_pop(2)], 2 * min_total))
     t_pop2_light = best_time(lambda: run_pop(2, keep=False), min_total, repeats=3) / n_pop
     worst = 0.0
     for i in (0, n_scipy_pop // 2, n_scipy_pop - 1):
@@ -247,8 +243,6 @@ def main(argv: List[str]) -> int:
     pop = {"subjects": n_pop, "scipy_expm_loop_per_subject_s": t_scipy_pop,
            "scipy_subjects_timed": n_scipy_pop, "ketasim_1_thread_per_subject_s": t_pop1,
            "ketasim_2_threads_per_subject_s": t_pop2,
-           "ketasim_1_thread_reusing_curves_per_subject_s": t_pop1_reuse,
-           "ketasim_2_threads_reusing_curves_per_subject_s": t_pop2_reuse,
            "ketasim_2_threads_summaries_only_per_subject_s": t_pop2_light}
     res["population"] = pop
 
@@ -277,8 +271,6 @@ def main(argv: List[str]) -> int:
         (f"population of {n_pop}: ketasim 1 thread vs SciPy expm loop, per subject",
          ratio(t_scipy_pop, t_pop1), None),
         (f"population of {n_pop}: 2 threads vs 1 thread", ratio(t_pop1, t_pop2), 1.8),
-        (f"population of {n_pop}: 2 threads vs 1, reusing curve memory (a sweep)",
-         ratio(t_pop1_reuse, t_pop2_reuse), 1.8),
     ]
     print("\ntimes")
     print(f"  SciPy LSODA, one subject           {1e3 * t_lsoda:10.3f} ms")
@@ -290,8 +282,6 @@ def main(argv: List[str]) -> int:
     print(f"  ketasim population, 1 thread       {1e6 * t_pop1:10.2f} us per subject")
     print(f"  ketasim population, 2 threads      {1e6 * t_pop2:10.2f} us per subject")
     print(f"  ... summaries only, 2 threads      {1e6 * t_pop2_light:10.2f} us per subject")
-    print(f"  ... reusing curve memory, 1 thread {1e6 * t_pop1_reuse:10.2f} us per subject")
-    print(f"  ... reusing curve memory, 2 threads{1e6 * t_pop2_reuse:10.2f} us per subject")
     print("\nratios (target)")
     met = {}
     for label, r, target in rows:

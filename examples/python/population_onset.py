@@ -37,13 +37,14 @@ regimens = {
 }
 populations = {
     label: ks.simulate_population(model, regimen, times_min=t, n=2000, seed=2021,
-                                  variability=variability, thresholds_ng_ml=[threshold])
+                                  variability=variability, thresholds_ng_ml=[threshold],
+                                  threshold_series="ce")
     for label, regimen in regimens.items()
 }
 
 print(f"2000 virtual subjects per regimen; Ce threshold {threshold:g} ng/mL")
 for label, pop in populations.items():
-    reached = pop.fraction_above(threshold)  # reached by each time (the onset curve)
+    reached = pop.fraction_above(threshold, "ce")  # reached by each time (the onset curve)
     onset = pop.onset_min(threshold)
     ever = np.isfinite(onset)
     q_onset = np.percentile(onset[ever], [5, 50, 95]) if ever.any() else [np.nan] * 3

@@ -111,6 +111,40 @@ class ExactPropagator {
     advance(x, dt);
   }
 
+  /// Advances x from time t through the output times [first, last) (sorted, >= t) under the
+  /// input set by set_input, calling record(i, x) at each: solve_exact's inner loop. For states
+  /// of up to 10 the state is held in a fixed-size vector and each step is inlined.
+  template <class Record>
+  void advance_through(Eigen::VectorXd& x, double t, std::span<const double> times,
+                       std::size_t first, std::size_t last, Record& record) {
+    switch (n_) {
+      case 2:
+        return advance_fixed<2>(x, t, times, first, last, record);
+      case 3:
+        return advance_fixed<3>(x, t, times, first, last, record);
+      case 4:
+        return advance_fixed<4>(x, t, times, first, last, record);
+      case 5:
+        return advance_fixed<5>(x, t, times, first, last, record);
+      case 6:
+        return advance_fixed<6>(x, t, times, first, last, record);
+      case 7:
+        return advance_fixed<7>(x, t, times, first, last, record);
+      case 8:
+        return advance_fixed<8>(x, t, times, first, last, record);
+      case 9:
+        return advance_fixed<9>(x, t, times, first, last, record);
+      case 10:
+        return advance_fixed<10>(x, t, times, first, last, record);
+      default:
+        for (std::size_t i = first; i < last; ++i) {
+          advance(x, times[i] - t);
+          t = times[i];
+          record(i, x);
+        }
+    }
+  }
+
   /// Number of matrix exponentials computed since the last reset (for tests and benchmarks).
   int expm_count() const { return expm_count_; }
 
@@ -122,6 +156,42 @@ class ExactPropagator {
     Eigen::VectorXd c;  ///< psi * b for the input numbered `input`, padded like phi
     std::uint64_t input = 0;
   };
+
+  /// advance_through for a state of N, Phi and c read as the cache stores them: R =
+  /// padded_rows(N) rows (matvec.hpp).
+  template <int N, class Record>
+  void advance_fixed(Eigen::VectorXd& x, double t, std::span<const double> times, std::size_t first,
+                     std::size_t last, Record& record) {
+    constexpr int R = N + (N % 2);
+    using Acc = Eigen::Matrix<double, R, 1>;
+    using Vec = Eigen::Matrix<double, N, 1>;
+    Vec y = Eigen::Map<const Vec>(x.data());
+    const double* phi = nullptr;
+    const double* c = nullptr;
+    double step = -1.0;
+    for (std::size_t i = first; i < last; ++i) {
+      const double dt = times[i] - t;
+      if (dt > 0.0) {
+        if (dt != step) {
+          Entry& e = lookup(dt);
+          if (!b_zero_ && e.input != input_) {
+            e.c.head(n_).noalias() = e.psi * b_;
+            e.input = input_;
+          }
+          phi = e.phi.data();
+          c = b_zero_ ? nullptr : e.c.data();
+          step = dt;
+        }
+        Acc acc;
+        acc.noalias() = Eigen::Map<const Eigen::Matrix<double, R, N>>(phi) * y;
+        if (c != nullptr) acc += Eigen::Map<const Acc>(c);
+        y = acc.template head<N>();
+      }
+      t = times[i];
+      Eigen::Map<Vec>(x.data()) = y;
+      record(i, x);
+    }
+  }
 
   Entry& lookup(double dt) {
     if (cache_[last_].dt == dt) return cache_[last_];  // a uniform grid: the same step again
@@ -183,13 +253,8 @@ void solve_exact(const System& sys, std::span<const double> times, ExactPropagat
   auto seg = [&](Eigen::VectorXd& s, double t0, double t1, const Eigen::VectorXd& in,
                  std::size_t first, std::size_t last) {
     prop.set_input(in, in.isZero(0.0));
-    double t = t0;
-    for (std::size_t i = first; i < last; ++i) {
-      prop.advance(s, times[i] - t);
-      t = times[i];
-      record(i, s);
-    }
-    prop.advance(s, t1 - t);
+    prop.advance_through(s, t0, times, first, last, record);
+    prop.advance(s, t1 - (last > first ? times[last - 1] : t0));
   };
   walk(sys, times, x, 0.0, false, b, seg, record);
 }

@@ -6,6 +6,8 @@
 #include "ketasim/model.hpp"
 #include "ketasim/ode.hpp"
 #include "ketasim/onset.hpp"
+#include "ketasim/population.hpp"
 #include "ketasim/regimen.hpp"
 #include "ketasim/result.hpp"
 #include "ketasim/simulate.hpp"
+#include "ketasim/state_layout.hpp"

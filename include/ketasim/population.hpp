@@ -1,20 +1,20 @@
-// Virtual populations: N subjects whose parameters vary log-normally between individuals (with
-// optional correlation), covariates feeding a model builder, optional residual error; simulated on
-// all cores, reproducible from a seed whatever the number of threads, with percentiles over time,
-// Cmax/Tmax/onset distributions and the fraction of subjects over a threshold by each time.
+// Virtual populations: N subjects whose parameters vary between individuals (log-normally, or on
+// the logit scale for bioavailabilities; optionally correlated), covariates feeding a model
+// builder, optional residual error; simulated on all cores, reproducible from a seed whatever the
+// number of threads, with percentiles over time, per-subject Cmax/Tmax/AUC/onset distributions and
+// the fraction of subjects over a threshold at each output time.
 #pragma once
 
 #include <Eigen/Dense>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "ketasim/detail/histogram.hpp"
+#include "ketasim/detail/population_data.hpp"
 #include "ketasim/error.hpp"
 #include "ketasim/model.hpp"
 #include "ketasim/regimen.hpp"
@@ -37,8 +37,14 @@ Output parse_output(std::string_view name);
 
 /// Inter-individual variability of one model parameter, by its name in the model
 /// (model.parameter_names(): "cl", "v1", "intranasal.ka", ...). `sd` is the standard deviation
-/// of eta in P_i = P_typical * exp(eta_i) (about the CV for sd up to 0.3). Bioavailabilities
-/// ("<route>.f", kept in (0, 1]) vary on the logit scale instead: logit P_i = logit P + eta_i.
+/// of eta_i, a standard normal deviate times sd, applied on the parameter's own scale:
+/// - log scale, P_i = P exp(eta_i) (about sd as a CV up to 0.3), for the unbounded kinds:
+///   ParameterKind::volume, clearance, rate, ka, ke0, tlag and duration (P > 0 stays > 0;
+///   a typical lag or duration of 0 stays 0);
+/// - logit scale, logit P_i = logit P + eta_i, for the bounded kind ParameterKind::f
+///   (bioavailability, in (0, 1]), as published models vary fractions (Perez-Ruixo's FRn).
+///   A typical value of exactly 1 has no logit: InvalidInput naming the parameter ("must be
+///   < 1 to vary on the logit scale"); give the typical F below 1 or no variability on it.
 struct Variability {
   std::string parameter = {};
   double sd = 0.0;
@@ -88,8 +94,8 @@ class SubjectCovariates {
 using ModelBuilder = std::function<Model(const SubjectCovariates&)>;
 
 /// Who the subjects are. A subject's parameters are: its typical values (the reference model's,
-/// or the builder's for its covariates), replaced by `parameters` where given, then multiplied by
-/// exp(eta) for the parameters in `variability`.
+/// or the builder's for its covariates), replaced by `parameters` where given, then varied by eta
+/// on each parameter's scale (log or logit, see Variability) for the parameters in `variability`.
 struct PopulationSpec {
   std::size_t n = 0;       ///< number of subjects
   std::uint64_t seed = 0;  ///< subject i's random stream depends on (seed, first_subject + i) only
@@ -111,69 +117,29 @@ struct PopulationOptions {
   unsigned threads = 0;  ///< worker threads; 0: all cores
   /// Keep every subject's curves (n x T arrays); false keeps summaries only: percentiles from
   /// streaming histograms (at most 0.78 % off), per-subject metrics, threshold fractions.
+  /// The curves (and per-subject arrays) must fit in memory: see population_memory_limit_bytes.
   bool keep_individual = true;
-  /// Thresholds (ng/mL) whose onset time each subject gets, and whose fractions of subjects are
-  /// counted by each time (needed up front when keep_individual is false).
+  /// Thresholds (ng/mL) whose onset, offset and time above each subject gets, and whose
+  /// fractions of subjects are counted at each output time (needed up front when keep_individual
+  /// is false).
   std::vector<double> thresholds_ng_ml = {};
-  Output threshold_series = Output::ce;  ///< which concentration the thresholds apply to
+  Output threshold_series = Output::cp;  ///< which concentration the thresholds apply to
   Options solver = {};                   ///< exact (default) or an ODE method and tolerances
 };
 
-namespace detail {
-/// n x T curves (row-major) in memory that Population copies share and that a later run may
-/// write again (simulate_population with `reuse`): for sweeps, where fresh memory costs page
-/// faults and zeroing by the kernel on every call.
-class CurveBuffer {
- public:
-  using Scalar = double;
-  CurveBuffer() = default;
-  /// Fresh, uninitialised storage for rows x cols values (huge pages asked for when large);
-  /// other buffers that shared the previous storage keep it.
-  void resize(Eigen::Index rows, Eigen::Index cols);
-  Eigen::Index rows() const { return rows_; }
-  Eigen::Index cols() const { return cols_; }
-  Eigen::Index size() const { return rows_ * cols_; }
-  double* data() { return data_.get(); }
-  const double* data() const { return data_.get(); }
-  double* row(Eigen::Index r) { return data_.get() + r * cols_; }
-  Eigen::Map<RowMatrix> matrix() { return {data_.get(), rows_, cols_}; }
-  Eigen::Map<const RowMatrix> matrix() const { return {data_.get(), rows_, cols_}; }
-
- private:
-  std::shared_ptr<double[]> data_;
-  Eigen::Index rows_ = 0, cols_ = 0;
-};
-
-using CountMatrix = Eigen::Matrix<std::uint64_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using IndexMatrix = Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-/// Everything a Population holds; public for moving a population between processes.
-struct PopulationData {
-  std::vector<double> time_min;
-  std::size_t n = 0;
-  std::size_t first_subject = 0;
-  bool individual = true;
-  bool effect_site = false;
-  bool observed = false;
-  CurveBuffer cp, ce, cp_observed;  ///< n x T (individual only)
-  std::vector<std::string> parameter_names;
-  RowMatrix parameters;                             ///< n x P
-  std::vector<double> cmax, tmax, ce_max, ce_tmax;  ///< n
-  std::vector<double> thresholds;
-  Output threshold_series = Output::ce;
-  RowMatrix onset;      ///< K x n, NaN when never reached
-  IndexMatrix reached;  ///< K x n, first output index at or above the threshold, -1: never
-  CountMatrix above;    ///< K x T, subjects at or above the threshold at each time
-  TimeHistogram hist_cp, hist_ce, hist_observed;  ///< summaries-only runs
-};
-}  // namespace detail
+/// The most memory a population's results may take, in bytes: half of the physical memory on
+/// POSIX systems (sysconf), 2^34 bytes (16 GiB) where it cannot be read. simulate_population
+/// estimates its results' size (kept curves, 8 bytes per subject and time and series, plus the
+/// per-subject arrays) before allocating and throws InvalidInput naming n and the number of
+/// output times when it exceeds this.
+std::size_t population_memory_limit_bytes();
 
 /// The simulated population. Per-subject arrays are indexed by subject (0 .. size() - 1, i.e.
-/// global index first_subject() + i); curves are n x T, row-major (one row per subject).
+/// global index first_subject() + i); curves are n x T, row-major (one row per subject). A plain
+/// value: copies are independent.
 class Population {
  public:
   Population() = default;
-  explicit Population(detail::PopulationData d) : d_(std::move(d)) {}
 
   std::size_t size() const { return d_.n; }
   std::size_t first_subject() const { return d_.first_subject; }
@@ -183,10 +149,8 @@ class Population {
   bool has_observed() const { return d_.observed; }
 
   /// @name Individual curves, ng/mL (n x T); InvalidInput when only summaries were kept.
-  /// Views of memory that copies of this Population share (and that a run given this
-  /// Population as `reuse` overwrites).
   ///@{
-  using CurveView = Eigen::Map<const detail::RowMatrix>;
+  using CurveView = Eigen::Map<const RowMatrix>;
   CurveView cp_ng_ml() const { return curves(Output::cp); }
   CurveView ce_ng_ml() const { return curves(Output::ce); }
   CurveView cp_observed_ng_ml() const { return curves(Output::cp_observed); }
@@ -196,36 +160,47 @@ class Population {
   /// @name The parameters each subject was simulated with (n x P, columns named as the model's)
   ///@{
   const std::vector<std::string>& parameter_names() const { return d_.parameter_names; }
-  const detail::RowMatrix& parameters() const { return d_.parameters; }
+  const RowMatrix& parameters() const { return d_.parameters; }
   std::vector<double> parameter(std::string_view name) const;
   ///@}
 
-  /// @name Per-subject metrics on the output grid (as a sampling schedule reads them)
+  /// @name Per-subject metrics (one value per subject)
+  /// Peaks are read at the output times (the highest sample and its first time); the lead's
+  /// metric module (metrics.hpp) will locate them on the continuous solution.
   ///@{
-  const std::vector<double>& cmax_ng_ml() const { return d_.cmax; }  ///< highest Cp sample
+  const std::vector<double>& cmax_ng_ml() const { return d_.cmax; }  ///< highest Cp
   const std::vector<double>& tmax_min() const { return d_.tmax; }    ///< its (first) time
-  const std::vector<double>& ce_max_ng_ml() const;                   ///< highest Ce sample
-  const std::vector<double>& ce_tmax_min() const;
+  const std::vector<double>& ce_max_ng_ml() const;                   ///< highest Ce
+  const std::vector<double>& ce_tmax_min() const;                    ///< its (first) time
+  /// Area under Cp from the first to the last output time, ng x min/mL (exact: the AUC state
+  /// of the solver, not a trapezoid over the samples).
+  const std::vector<double>& auc_ng_min_ml() const { return d_.auc; }
   const std::vector<double>& thresholds_ng_ml() const { return d_.thresholds; }
   Output threshold_series() const { return d_.threshold_series; }
   /// Each subject's onset time for a threshold given in PopulationOptions: the first time the
   /// concentration reaches it, located between samples (cubic Hermite for Ce, whose slope the
-  /// state gives; linear for Cp); NaN when never reached in the window.
+  /// state gives; linear for Cp and observed Cp); NaN when never reached in the window.
   std::vector<double> onset_min(double threshold_ng_ml) const;
+  /// The first time after the onset that the concentration falls back below the threshold
+  /// (located as the onset); NaN when never reached, or never falling back in the window.
+  std::vector<double> offset_min(double threshold_ng_ml) const;
+  /// Total time at or above the threshold between the first and the last output time, min
+  /// (0 when never reached).
+  std::vector<double> time_above_min(double threshold_ng_ml) const;
   ///@}
 
-  /// @name Summaries over subjects, per output time
+  /// @name Summaries over subjects, at the output times
   ///@{
   /// Percentiles (0..100, linear interpolation between order statistics as numpy.percentile)
   /// of a concentration at each time: rows = percentiles, columns = times. Exact from the
   /// curves when kept, from the histograms (within 0.78 %) otherwise.
-  detail::RowMatrix percentiles(std::span<const double> percentiles,
-                                Output output = Output::cp) const;
-  /// Fraction of subjects whose concentration has reached threshold_ng_ml by each time
-  /// (cumulative: the population's onset curve), or is at or above it at that time
-  /// (cumulative = false). Any threshold with curves kept; a threshold given in
-  /// PopulationOptions otherwise.
-  std::vector<double> fraction_above(double threshold_ng_ml, Output output = Output::ce,
+  RowMatrix percentiles(std::span<const double> percentiles, Output output = Output::cp) const;
+  /// Fraction of subjects whose concentration has reached threshold_ng_ml at or before each
+  /// output time (cumulative: the population's onset curve), or is at or above it at that time
+  /// (cumulative = false). Counts at the sampled times: a subject above the threshold only
+  /// between two samples is not counted (onset_min locates crossings between samples). Any
+  /// threshold with curves kept; a threshold given in PopulationOptions otherwise.
+  std::vector<double> fraction_above(double threshold_ng_ml, Output output = Output::cp,
                                      bool cumulative = true) const;
   ///@}
 
@@ -233,11 +208,11 @@ class Population {
   /// into the population a single run would give.
   static Population concatenate(std::span<const Population> parts);
 
-  /// The raw storage (for serialisation).
-  const detail::PopulationData& data() const { return d_; }
-
  private:
+  friend struct detail::PopulationAccess;
+  explicit Population(detail::PopulationData d) : d_(std::move(d)) {}
   int threshold_index(double thr, Output o) const;
+  std::vector<double> per_threshold(const RowMatrix& m, double thr, const char* where) const;
   detail::PopulationData d_;
 };
 
@@ -248,16 +223,6 @@ Population simulate_population(const Model& model, const Regimen& regimen,
                                std::span<const double> times_min, const PopulationSpec& spec,
                                const PopulationOptions& options = {});
 
-/// The same, writing the curves into the memory of `reuse`, an earlier result with curves of
-/// the same shape (n x T, and Ce / observed Cp wherever this run keeps them), instead of
-/// allocating: a sweep over doses or regimens then pays no page faults. The curves of `reuse`
-/// (and of its copies) then show the new result (partly overwritten if the run fails); its other
-/// arrays keep the old one. Throws InvalidInput naming `reuse`, before writing anything, when
-/// the shapes differ or it kept no curves.
-Population simulate_population(const Model& model, const Regimen& regimen,
-                               std::span<const double> times_min, const PopulationSpec& spec,
-                               const PopulationOptions& options, Population& reuse);
-
 }  // namespace ketasim
 
-#include "ketasim/detail/population_impl.hpp"
+#include "ketasim/detail/population_methods.hpp"

@@ -10,8 +10,14 @@
 
 #include "ketasim/detail/system.hpp"
 #include "ketasim/error.hpp"
+#include "ketasim/state_layout.hpp"
 
 namespace ketasim {
+
+/// Row-major matrix of doubles: the tables ketasim returns (times x columns for a Result's
+/// states, subjects x times for a Population's curves, percentiles x times for its summaries),
+/// laid out as NumPy's C order.
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 namespace detail {
 /// The continuous solution behind a Result: re-solves the same system at other times.
@@ -34,7 +40,7 @@ class Evaluator {
   System sys_;
 };
 
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ketasim::RowMatrix;  ///< the public type, under its older name
 }  // namespace detail
 
 /// Concentrations (ng/mL) and amounts (mg) at each requested time (min).

@@ -432,7 +432,7 @@ def _compare_population(args: argparse.Namespace, runs: Dict[str, Tuple[Model, R
         varying = {name: sd for name in model.parameter_names() if not name.endswith(".f")}
         pops[label] = simulate_population(model, regimen, times, n=n, seed=args.seed,
                                           variability=varying, thresholds_ng_ml=[thr],
-                                          keep_individual=False)
+                                          threshold_series="ce", keep_individual=False)
     marks = [t for t in _REACHED_BY_MIN if t <= times[-1]]
     print("", file=out)
     print(f"population: {n} virtual subjects per regimen (seed {args.seed}); SD {sd:g} of the "
@@ -442,7 +442,7 @@ def _compare_population(args: argparse.Namespace, runs: Dict[str, Tuple[Model, R
               + ["onset min, median (5-95 %)", "Ce max ng/mL, median (5-95 %)"])
     rows = []
     for label, pop in pops.items():
-        reached = pop.fraction_above(thr)
+        reached = pop.fraction_above(thr, "ce")
         cells = [label]
         for t in marks:
             i = int(np.searchsorted(times, t, side="right")) - 1
@@ -469,7 +469,7 @@ def _compare_population(args: argparse.Namespace, runs: Dict[str, Tuple[Model, R
         s = pop.summary(percentiles=(5, 50, 95))
         for j, p in enumerate((5, 50, 95)):
             table[f"regimen{k + 1}_ce_p{p}_ng_ml"] = s.series("ce")[j]
-        table[f"regimen{k + 1}_fraction_reached"] = pop.fraction_above(thr)
+        table[f"regimen{k + 1}_fraction_reached"] = pop.fraction_above(thr, "ce")
     csv_path = _with_suffix(os.path.abspath(args.csv), "_population")
     _write(csv_path, lambda f: _table.write_csv(table, f))
     if not args.no_plot:

@@ -1,7 +1,8 @@
 """Virtual populations: ``ks.simulate_population`` and :class:`Population`.
 
-N subjects whose parameters vary log-normally between individuals (an SD of the log-parameter
-per parameter, optionally correlated), whose covariates feed a model builder, optionally with
+N subjects whose parameters vary between individuals (an SD of eta per parameter, on the log
+scale, or the logit scale for bioavailabilities; optionally correlated), whose covariates feed a
+model builder, optionally with
 residual error on Cp; simulated in C++ on all cores with the GIL released, reproducible from a
 seed whatever the number of threads, and, given a Dask client, spread over a cluster with the
 same result.
@@ -68,7 +69,7 @@ class PopulationSummary:
     cp_observed_ng_ml: Optional[np.ndarray]
     exact: bool
 
-    def series(self, name: str = "ce") -> np.ndarray:
+    def series(self, name: str = "cp") -> np.ndarray:
         """The (len(percentiles), T) array of ``"cp"``, ``"ce"`` or ``"cp_observed"``."""
         if name not in _SERIES:
             raise ValueError(f"PopulationSummary.series: name must be one of [cp, ce, "
@@ -102,6 +103,8 @@ class Population:
         schedule reads them).
     ce_max_ng_ml, ce_tmax_min : ndarray, shape (n,)
         The same for Ce.
+    auc_ng_min_ml : ndarray, shape (n,)
+        Area under each subject's Cp from the first to the last output time, ng x min/mL.
     """
 
     __slots__ = ("_core",)
@@ -189,13 +192,21 @@ class Population:
         return self._core.ce_tmax_min
 
     @property
+    def auc_ng_min_ml(self) -> np.ndarray:
+        """Area under each subject's Cp from the first to the last output time, ng x min/mL.
+
+        Exact (the solver's running AUC), not a trapezoid over the samples; shape (n,).
+        """
+        return self._core.auc_ng_min_ml
+
+    @property
     def thresholds_ng_ml(self) -> List[float]:
         """Thresholds given to :func:`simulate_population`, ng/mL."""
         return list(self._core.thresholds_ng_ml)
 
     @property
     def threshold_series(self) -> str:
-        """What the thresholds apply to: ``"ce"``, ``"cp"`` or ``"cp_observed"``."""
+        """What the thresholds apply to: ``"cp"`` (default), ``"ce"`` or ``"cp_observed"``."""
         return self._core.threshold_series
 
     def onset_min(self, threshold_ng_ml: Optional[float] = None) -> np.ndarray:
@@ -214,14 +225,41 @@ class Population:
         ndarray, shape (n,)
             Onset times, min; NaN for subjects that never reach it in the window.
         """
+        where = "Population.onset_min"
+        return self._core.onset_min(self._threshold(where, threshold_ng_ml))
+
+    def offset_min(self, threshold_ng_ml: Optional[float] = None) -> np.ndarray:
+        """Each subject's first time back below a threshold after its onset.
+
+        Located between samples as :meth:`onset_min`; the threshold is one given to
+        :func:`simulate_population` (may be omitted when only one was given).
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            Offset times, min; NaN for subjects that never reach the threshold, or never fall
+            back below it in the window.
+        """
+        where = "Population.offset_min"
+        return self._core.offset_min(self._threshold(where, threshold_ng_ml))
+
+    def time_above_min(self, threshold_ng_ml: Optional[float] = None) -> np.ndarray:
+        """Each subject's total time at or above a threshold, min, shape (n,).
+
+        Between the first and last output time, crossings located as in :meth:`onset_min`;
+        0 for subjects that never reach it.
+        """
+        where = "Population.time_above_min"
+        return self._core.time_above_min(self._threshold(where, threshold_ng_ml))
+
+    def _threshold(self, where: str, threshold_ng_ml: Optional[float]) -> float:
         if threshold_ng_ml is None:
             thresholds = self.thresholds_ng_ml
             if len(thresholds) != 1:
-                raise ValueError(f"Population.onset_min: threshold_ng_ml must be given (one of "
+                raise ValueError(f"{where}: threshold_ng_ml must be given (one of "
                                  f"{thresholds}), got None")
             threshold_ng_ml = thresholds[0]
-        return self._core.onset_min(_positive("Population.onset_min", "threshold_ng_ml",
-                                              threshold_ng_ml))
+        return _positive(where, "threshold_ng_ml", threshold_ng_ml)
 
     # -- summaries -------------------------------------------------------------------------
     def summary(self, percentiles: Sequence[float] = (5, 50, 95)) -> PopulationSummary:
@@ -249,20 +287,23 @@ class Population:
             exact=core.has_individual,
         )
 
-    def fraction_above(self, threshold_ng_ml: float, series: str = "ce",
+    def fraction_above(self, threshold_ng_ml: float, series: str = "cp",
                        cumulative: bool = True) -> np.ndarray:
-        """Fraction of subjects whose concentration has reached a threshold by each time.
+        """Fraction of subjects whose concentration has reached a threshold by each output time.
+
+        Counted at the sampled times: a subject above the threshold only between two output
+        times is not counted (:meth:`onset_min` locates crossings between samples).
 
         Parameters
         ----------
         threshold_ng_ml : float
             Threshold, ng/mL. Any value when curves were kept; one of ``thresholds_ng_ml``
             otherwise.
-        series : {"ce", "cp", "cp_observed"}
-            Which concentration.
+        series : {"cp", "ce", "cp_observed"}
+            Which concentration (default Cp, as everywhere in ketasim).
         cumulative : bool
-            True (default): reached by each time (the population's onset curve, never
-            decreasing). False: at or above the threshold at that time.
+            True (default): reached at or before each output time (the population's onset
+            curve, never decreasing). False: at or above the threshold at that time.
 
         Returns
         -------
@@ -387,7 +428,7 @@ def simulate_population(
     covariates: Optional[Mapping[str, Any]] = None,
     residual_error: Optional[Mapping[str, float]] = None,
     thresholds_ng_ml: Any = (),
-    threshold_series: str = "ce",
+    threshold_series: str = "cp",
     keep_individual: bool = True,
     method: str = "exact",
     rtol: float = 1e-8,
@@ -395,15 +436,21 @@ def simulate_population(
     max_steps: int = 1_000_000,
     client: Any = None,
     chunk_size: Optional[int] = None,
-    reuse: Optional[Population] = None,
 ) -> Population:
     """Simulates a virtual population of a model under a regimen.
 
     Subject i's parameters are its typical values (the model's, or those of the model built
-    from its covariates), replaced by ``parameters`` where given, then multiplied by exp(eta_i)
-    for each parameter in ``variability`` (bioavailabilities vary on the logit scale, so they
-    stay in (0, 1]). Subject i's random numbers depend only on ``seed`` and i: the result is the
-    same whatever ``threads``, and with a Dask ``client`` whatever the chunks.
+    from its covariates), replaced by ``parameters`` where given, then varied by eta_i (normal,
+    SD from ``variability``) on each parameter's scale:
+
+    - log scale, P_i = P exp(eta_i), for volumes, clearances, rates, ka, ke0, lag times and
+      durations (positive values stay positive);
+    - logit scale, logit P_i = logit P + eta_i, for bioavailabilities ("<route>.f"), which stay
+      in (0, 1) as in published models (Perez-Ruixo's FRn); a typical F of exactly 1 has no
+      logit, so varying it is a ValueError ("must be < 1 to vary on the logit scale").
+
+    Subject i's random numbers depend only on ``seed`` and i: the result is the same whatever
+    ``threads``, and with a Dask ``client`` whatever the chunks.
 
     Parameters
     ----------
@@ -422,10 +469,12 @@ def simulate_population(
     seed : int
         Seed of the random streams (>= 0).
     threads : int, optional
-        Worker threads (default: all cores). The GIL is released while subjects run.
+        Worker threads; None (default) or 0: all cores, as in C++. The GIL is released while
+        subjects run (on copies of ``model`` and ``regimen``).
     variability : dict[str, float], optional
-        SD of the log-parameter (eta) by parameter name, e.g. ``{"cl": 0.3}`` (about 30 %CV;
-        ``ks.sd_from_cv(cv_percent)`` converts a %CV, sqrt(omega^2) a variance).
+        SD of eta by parameter name, e.g. ``{"cl": 0.3}`` (on the log scale about 30 %CV;
+        ``ks.sd_from_cv(cv_percent)`` converts a %CV, sqrt(omega^2) a variance); on the logit
+        scale for bioavailabilities (see above).
     correlation : array_like, shape (k, k), optional
         Correlation of the etas, rows and columns in the order of ``variability``.
     parameters : dict[str, array_like], optional
@@ -436,15 +485,18 @@ def simulate_population(
         ``{"proportional": 0.2, "additive_ng_ml": 1.0}``: observed Cp = Cp (1 + 0.2 e1)
         + 1.0 e2, e1 and e2 standard normal (``Population.cp_observed_ng_ml``).
     thresholds_ng_ml : float or sequence of float
-        Thresholds whose onset time each subject gets (``Population.onset_min``) and whose
-        fractions are counted (``Population.fraction_above``; needed up front when
+        Thresholds whose onset, offset and time above each subject gets
+        (``Population.onset_min``, ``offset_min``, ``time_above_min``) and whose fractions at
+        the output times are counted (``Population.fraction_above``; needed up front when
         ``keep_individual`` is False).
-    threshold_series : {"ce", "cp", "cp_observed"}
-        What the thresholds apply to.
+    threshold_series : {"cp", "ce", "cp_observed"}
+        What the thresholds apply to (default Cp, as everywhere in ketasim).
     keep_individual : bool
         Keep every subject's curves (default). False keeps only per-subject metrics,
         threshold counts and streaming histograms for percentiles: memory no longer grows with
-        n x T.
+        n x T. Results that would not fit in memory (more than half the physical memory) are
+        refused before anything is allocated, with a ValueError naming n and the number of
+        times.
     method : {"exact", "ode", "ode_stiff"}
         Solver (exact: matrix exponential, the fast path).
     rtol, atol, max_steps
@@ -454,14 +506,6 @@ def simulate_population(
         'ketasim[dask]'``); the result equals the single-machine run.
     chunk_size : int, optional
         Subjects per Dask task (default: n split into 4 tasks per worker, at least 1000).
-    reuse : Population, optional
-        An earlier result with curves of the same shape (same ``n`` and times, and Ce or
-        observed Cp wherever this run has them) whose curve memory this run writes into instead
-        of allocating new memory: in a sweep over doses or regimens, each call then skips the
-        operating system's page faults (about a tenth of a 10,000-subject run). Its curves, and
-        any array taken from them, then show the new result; its other arrays keep the old one.
-        Not with ``client``.
-
     Returns
     -------
     Population
@@ -479,8 +523,8 @@ def simulate_population(
     >>> spray = ks.Regimen().nasal_spray(dose_mg=56)
     >>> pop = ks.simulate_population(model, spray, times_min=np.arange(0, 121.0), n=200,
     ...                              seed=1, variability={"intranasal.ka": 0.4},
-    ...                              thresholds_ng_ml=100)
-    >>> onset_by_30_min = pop.fraction_above(100)[30]
+    ...                              thresholds_ng_ml=100, threshold_series="ce")
+    >>> onset_by_30_min = pop.fraction_above(100, "ce")[30]
     >>> bool(0.0 <= onset_by_30_min <= 1.0)
     True
     """
@@ -497,7 +541,7 @@ def simulate_population(
         n = max(sizes)
     n = _count("n", n, 1)
     seed = _count("seed", seed, 0)
-    threads = 0 if threads is None else _count("threads", threads, 1)
+    threads = 0 if threads is None else _count("threads", threads, 0)
     if variability is not None and not isinstance(variability, Mapping):
         raise ValueError(f"{_WHERE}: variability must be a dict of parameter name -> SD of the "
                          f"log-parameter, got {variability!r}")
@@ -534,18 +578,11 @@ def simulate_population(
                    proportional=proportional, keep_individual=bool(keep_individual),
                    thresholds_ng_ml=thresholds, threshold_series=threshold_series,
                    method=method, rtol=float(rtol), atol=float(atol), max_steps=int(max_steps))
-    if reuse is not None and not isinstance(reuse, Population):
-        raise ValueError(f"{_WHERE}: reuse must be a ketasim.Population (an earlier result), got "
-                         f"{type(reuse).__name__}")
     if client is None:
         core = _core.simulate_population(reference, regimen, times_min, n=n, seed=seed,
                                          threads=threads, parameters=given or None,
-                                         covariates=covs or None,
-                                         reuse=None if reuse is None else reuse._core, **options)
+                                         covariates=covs or None, **options)
         return Population(core)
-    if reuse is not None:
-        raise ValueError(f"{_WHERE}: reuse must be None with a Dask client (the curves come back "
-                         f"from the workers), got a Population")
     return Population(_simulate_on_dask(client, reference, regimen, times_min, n, seed, threads,
                                         given, covs, options, chunk_size))
 

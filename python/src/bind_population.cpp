@@ -1,6 +1,7 @@
 // Binds simulate_population() and ketasim::Population (ketasim._core): arrays are read-only NumPy
-// views of the population's memory; the GIL is released while subjects are simulated (a Python
-// model builder takes it back for each call); populations pickle through their raw storage.
+// views of the population's memory; the GIL is released while subjects are simulated, on copies
+// of the model and regimen (a Python model builder takes it back for each call); populations
+// pickle through their raw storage, whose every shape is checked on the way back.
 #include <pybind11/stl.h>
 
 #include <sstream>
@@ -54,7 +55,7 @@ Dask client and returns a :class:`ketasim.Population`.
 
 /// A population's raw storage as a dict of plain values and arrays (for pickling).
 py::dict population_state(const Population& p) {
-  const auto& d = p.data();
+  const auto& d = detail::PopulationAccess::data(p);
   auto mat = [](const auto& m) {
     using T = typename std::decay_t<decltype(m)>::Scalar;
     py::array_t<T> a({static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
@@ -73,25 +74,28 @@ py::dict population_state(const Population& p) {
     return s;
   };
   py::dict s;
-  s["version"] = 1;
+  s["version"] = 2;
   s["time_min"] = d.time_min;
   s["n"] = d.n;
   s["first_subject"] = d.first_subject;
   s["individual"] = d.individual;
   s["effect_site"] = d.effect_site;
   s["observed"] = d.observed;
-  s["cp"] = mat(d.cp);
-  s["ce"] = mat(d.ce);
-  s["cp_observed"] = mat(d.cp_observed);
+  s["cp"] = mat(d.cp.matrix());
+  s["ce"] = mat(d.ce.matrix());
+  s["cp_observed"] = mat(d.cp_observed.matrix());
   s["parameter_names"] = d.parameter_names;
   s["parameters"] = mat(d.parameters);
   s["cmax"] = d.cmax;
   s["tmax"] = d.tmax;
   s["ce_max"] = d.ce_max;
   s["ce_tmax"] = d.ce_tmax;
+  s["auc"] = d.auc;
   s["thresholds"] = d.thresholds;
   s["threshold_series"] = std::string(output_name(d.threshold_series));
   s["onset"] = mat(d.onset);
+  s["offset"] = mat(d.offset);
+  s["time_above"] = mat(d.time_above);
   s["reached"] = mat(d.reached);
   s["above"] = mat(d.above);
   s["hist_cp"] = hist(d.hist_cp);
@@ -100,56 +104,161 @@ py::dict population_state(const Population& p) {
   return s;
 }
 
-Population population_from_state(const py::dict& s) {
-  if (!s.contains("version") || s["version"].cast<int>() != 1)
-    fail_got("Population", "pickled state", "version 1", repr_of(s.attr("get")("version")));
-  detail::PopulationData d;
-  auto mat = [&](const char* key, auto& m) {
-    using M = std::decay_t<decltype(m)>;
-    using T = typename M::Scalar;
-    auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(s[key]);
-    m.resize(a.shape(0), a.shape(1));
+/// Reads a pickled state back, checking every field's type and every array's shape against n,
+/// the times, the thresholds and the parameter names: a damaged or tampered state gives
+/// ValueError naming the field (never a crash in a later call).
+class StateReader {
+ public:
+  explicit StateReader(py::dict s, std::string prefix = {})
+      : s_(std::move(s)), prefix_(std::move(prefix)) {}
+
+  py::object item(const std::string& key) const {
+    if (!s_.contains(key.c_str())) fail(at(key), "present", "nothing");
+    return s_[key.c_str()];
+  }
+
+  template <class T>
+  T value(const std::string& key, const char* kind) const {
+    return cast<T>(item(key), at(key), kind);
+  }
+
+  /// A 2-D array of rows x cols into m (any Eigen row-major matrix or CurveStore).
+  template <class T, class M>
+  void matrix(const std::string& key, std::size_t rows, std::size_t cols, M& m) const {
+    const auto a = array<T>(item(key), at(key));
+    const auto shape = std::to_string(rows) + " x " + std::to_string(cols);
+    if (a.ndim() != 2 || static_cast<std::size_t>(a.shape(0)) != rows ||
+        static_cast<std::size_t>(a.shape(1)) != cols)
+      fail(at(key), "an array of shape " + shape, "shape " + shape_of(a));
+    m.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
     std::copy(a.data(), a.data() + a.size(), m.data());
-  };
-  auto hist = [&](const char* key) {
-    const py::dict h = s[key].cast<py::dict>();
-    detail::TimeHistogram out(h["n_times"].cast<std::size_t>(), h["signed"].cast<bool>());
-    auto counts =
-        py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>::ensure(h["counts"]);
-    const auto expected = out.n_times() * static_cast<std::size_t>(out.width());
-    if (!counts || static_cast<std::size_t>(counts.size()) != expected)
-      fail_got("Population", std::string("pickled state ") + key + ".counts",
-               std::to_string(expected) + " counts (n_times x bins)",
-               counts ? std::to_string(counts.size()) + " counts" : repr_of(h["counts"]));
-    out.assign({counts.data(), counts.data() + counts.size()}, h["top"].cast<std::vector<double>>(),
-               h["bottom"].cast<std::vector<double>>(),
-               h["totals"].cast<std::vector<std::uint64_t>>());
+  }
+
+  /// A 1-D array of `size` values (of any size when any_size).
+  template <class T>
+  std::vector<T> vector(const std::string& key, std::size_t size, bool any_size = false) const {
+    const auto a = array<T>(item(key), at(key));
+    if (a.ndim() != 1 || (!any_size && static_cast<std::size_t>(a.shape(0)) != size))
+      fail(at(key), any_size ? std::string("a 1-D array") : std::to_string(size) + " values",
+           "shape " + shape_of(a));
+    return {a.data(), a.data() + a.size()};
+  }
+
+  /// A histogram of n_times rows (none when 0) whose every time counts `total` values.
+  detail::TimeHistogram histogram(const std::string& key, std::size_t n_times, bool is_signed,
+                                  std::size_t total) const {
+    const py::object obj = item(key);
+    if (!py::isinstance<py::dict>(obj)) fail(at(key), "a dict", repr_of(obj));
+    const StateReader h(obj.cast<py::dict>(), at(key) + ".");
+    const auto nt = h.value<std::size_t>("n_times", "an integer >= 0");
+    if (nt != n_times) fail(h.at("n_times"), std::to_string(n_times), std::to_string(nt));
+    if (nt == 0) return {};
+    if (h.value<bool>("signed", "a bool") != is_signed)
+      fail(h.at("signed"), is_signed ? "True" : "False", is_signed ? "False" : "True");
+    detail::TimeHistogram out(nt, is_signed);
+    const auto counts = array<std::uint32_t>(h.item("counts"), h.at("counts"));
+    const auto expected = nt * static_cast<std::size_t>(out.width());
+    if (counts.ndim() != 1 || static_cast<std::size_t>(counts.size()) != expected)
+      fail(h.at("counts"), std::to_string(expected) + " counts (n_times x bins)",
+           std::to_string(counts.size()) + " counts");
+    auto totals = h.vector<std::uint64_t>("totals", nt);
+    for (std::size_t t = 0; t < nt; ++t)
+      if (totals[t] != total)
+        fail(h.at("totals[" + std::to_string(t) + "]"), std::to_string(total) + " (n)",
+             std::to_string(totals[t]));
+    out.assign({counts.data(), counts.data() + counts.size()}, h.vector<double>("top", nt),
+               h.vector<double>("bottom", nt), std::move(totals));
     return out;
-  };
-  d.time_min = s["time_min"].cast<std::vector<double>>();
-  d.n = s["n"].cast<std::size_t>();
-  d.first_subject = s["first_subject"].cast<std::size_t>();
-  d.individual = s["individual"].cast<bool>();
-  d.effect_site = s["effect_site"].cast<bool>();
-  d.observed = s["observed"].cast<bool>();
-  mat("cp", d.cp);
-  mat("ce", d.ce);
-  mat("cp_observed", d.cp_observed);
-  d.parameter_names = s["parameter_names"].cast<std::vector<std::string>>();
-  mat("parameters", d.parameters);
-  d.cmax = s["cmax"].cast<std::vector<double>>();
-  d.tmax = s["tmax"].cast<std::vector<double>>();
-  d.ce_max = s["ce_max"].cast<std::vector<double>>();
-  d.ce_tmax = s["ce_tmax"].cast<std::vector<double>>();
-  d.thresholds = s["thresholds"].cast<std::vector<double>>();
-  d.threshold_series = parse_output(s["threshold_series"].cast<std::string>());
-  mat("onset", d.onset);
-  mat("reached", d.reached);
-  mat("above", d.above);
-  d.hist_cp = hist("hist_cp");
-  d.hist_ce = hist("hist_ce");
-  d.hist_observed = hist("hist_observed");
-  return Population(std::move(d));
+  }
+
+  [[noreturn]] static void fail(const std::string& field, const std::string& condition,
+                                const std::string& got) {
+    fail_got("Population", "pickled state " + field, condition, got);
+  }
+
+ private:
+  std::string at(const std::string& key) const { return prefix_ + key; }
+
+  template <class T>
+  static T cast(const py::object& obj, const std::string& field, const char* kind) {
+    try {
+      return obj.cast<T>();
+    } catch (const py::cast_error&) {
+      fail(field, kind, repr_of(obj));
+    }
+  }
+
+  template <class T>
+  static py::array_t<T, py::array::c_style | py::array::forcecast> array(const py::object& obj,
+                                                                         const std::string& field) {
+    try {
+      auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(obj);
+      if (a) return a;
+    } catch (const py::error_already_set&) {
+    }
+    PyErr_Clear();
+    fail(field, "an array of numbers", repr_of(obj));
+  }
+
+  template <class A>
+  static std::string shape_of(const A& a) {
+    std::string out = "(";
+    for (py::ssize_t i = 0; i < a.ndim(); ++i)
+      out += (i > 0 ? ", " : "") + std::to_string(a.shape(i));
+    return out + (a.ndim() == 1 ? ",)" : ")");
+  }
+
+  py::dict s_;
+  std::string prefix_;
+};
+
+Population population_from_state(const py::dict& s) {
+  const StateReader r(s);
+  if (!s.contains("version") || !py::isinstance<py::int_>(s["version"]) ||
+      s["version"].cast<long long>() != 2)
+    fail_got("Population", "pickled state", "version 2", repr_of(s.attr("get")("version")));
+  detail::PopulationData d;
+  d.n = r.value<std::size_t>("n", "an integer >= 1");
+  if (d.n == 0) StateReader::fail("n", ">= 1", "0");
+  d.time_min = r.vector<double>("time_min", 0, true);
+  if (d.time_min.empty()) StateReader::fail("time_min", "non-empty", "[]");
+  d.first_subject = r.value<std::size_t>("first_subject", "an integer >= 0");
+  d.individual = r.value<bool>("individual", "a bool");
+  d.effect_site = r.value<bool>("effect_site", "a bool");
+  d.observed = r.value<bool>("observed", "a bool");
+  d.parameter_names = r.value<std::vector<std::string>>("parameter_names", "a list of names");
+  d.thresholds = r.value<std::vector<double>>("thresholds", "a list of numbers");
+  d.threshold_series =
+      parse_output(r.value<std::string>("threshold_series", "'cp', 'ce' or 'cp_observed'"));
+  const std::size_t n = d.n, nt = d.time_min.size(), nk = d.thresholds.size();
+  const std::size_t np = d.parameter_names.size();
+  const std::size_t ncurve = d.individual ? n : 0, tcurve = d.individual ? nt : 0;
+  r.matrix<double>("cp", ncurve, tcurve, d.cp);
+  r.matrix<double>("ce", d.effect_site ? ncurve : 0, d.effect_site ? tcurve : 0, d.ce);
+  r.matrix<double>("cp_observed", d.observed ? ncurve : 0, d.observed ? tcurve : 0, d.cp_observed);
+  r.matrix<double>("parameters", n, np, d.parameters);
+  d.cmax = r.vector<double>("cmax", n);
+  d.tmax = r.vector<double>("tmax", n);
+  d.ce_max = r.vector<double>("ce_max", d.effect_site ? n : 0);
+  d.ce_tmax = r.vector<double>("ce_tmax", d.effect_site ? n : 0);
+  d.auc = r.vector<double>("auc", n);
+  r.matrix<double>("onset", nk, n, d.onset);
+  r.matrix<double>("offset", nk, n, d.offset);
+  r.matrix<double>("time_above", nk, n, d.time_above);
+  r.matrix<std::int32_t>("reached", nk, n, d.reached);
+  for (Eigen::Index k = 0; k < d.reached.rows(); ++k)
+    for (Eigen::Index j = 0; j < d.reached.cols(); ++j) {
+      const std::int32_t i = d.reached(k, j);
+      if (i < -1 || i >= static_cast<std::int64_t>(nt))
+        StateReader::fail("reached[" + std::to_string(k) + "][" + std::to_string(j) + "]",
+                          "an output index in [-1, " + std::to_string(nt) + ")", std::to_string(i));
+    }
+  r.matrix<std::uint64_t>("above", nk, nt, d.above);
+  const std::size_t nh = d.individual ? 0 : nt;
+  d.hist_cp = r.histogram("hist_cp", nh, false, n);
+  d.hist_ce = r.histogram("hist_ce", d.effect_site ? nh : 0, false, n);
+  d.hist_observed = r.histogram("hist_observed", d.observed ? nh : 0, true, n);
+  return detail::PopulationAccess::make(std::move(d));
 }
 
 std::string population_repr(const Population& p) {
@@ -178,7 +287,7 @@ py::array vector_view(py::object self, const std::vector<double>& v) {
   return view(v.data(), static_cast<py::ssize_t>(v.size()), sizeof(double), self);
 }
 
-py::array matrix_copy(const detail::RowMatrix& m) {
+py::array matrix_copy(const RowMatrix& m) {
   py::array_t<double> a({static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
   std::copy(m.data(), m.data() + m.size(), a.mutable_data());
   return a;
@@ -264,6 +373,12 @@ value per subject.
             return vector_view(self, self.cast<const Population&>().ce_tmax_min());
           },
           "Time of each subject's highest Ce sample, min.")
+      .def_property_readonly(
+          "auc_ng_min_ml",
+          [](py::object self) {
+            return vector_view(self, self.cast<const Population&>().auc_ng_min_ml());
+          },
+          "Area under each subject's Cp from the first to the last output time, ng x min/mL.")
       .def_property_readonly("thresholds_ng_ml", &Population::thresholds_ng_ml,
                              "Thresholds simulated up front, ng/mL.")
       .def_property_readonly(
@@ -274,6 +389,16 @@ value per subject.
           "onset_min", [](const Population& p, double thr) { return to_numpy(p.onset_min(thr)); },
           py::arg("threshold_ng_ml"),
           "Each subject's onset time for a simulated threshold, min (NaN: never).")
+      .def(
+          "offset_min", [](const Population& p, double thr) { return to_numpy(p.offset_min(thr)); },
+          py::arg("threshold_ng_ml"),
+          "Each subject's first time back below a simulated threshold after its onset, min "
+          "(NaN: never).")
+      .def(
+          "time_above_min",
+          [](const Population& p, double thr) { return to_numpy(p.time_above_min(thr)); },
+          py::arg("threshold_ng_ml"),
+          "Each subject's total time at or above a simulated threshold, min.")
       .def(
           "percentiles",
           [](const Population& p, const std::vector<double>& pct, const std::string& series) {
@@ -286,7 +411,7 @@ value per subject.
           [](const Population& p, double thr, const std::string& series, bool cumulative) {
             return to_numpy(p.fraction_above(thr, parse_output(series), cumulative));
           },
-          py::arg("threshold_ng_ml"), py::arg("series") = "ce", py::arg("cumulative") = true,
+          py::arg("threshold_ng_ml"), py::arg("series") = "cp", py::arg("cumulative") = true,
           "Fraction of subjects that reached the threshold by each time (or are above it).")
       .def_static(
           "concatenate",
@@ -305,7 +430,7 @@ value per subject.
          const py::object& model_for, double additive_ng_ml, double proportional, unsigned threads,
          bool keep_individual, const std::vector<double>& thresholds_ng_ml,
          const std::string& threshold_series, const std::string& method, double rtol, double atol,
-         std::size_t max_steps, Population* reuse) {
+         std::size_t max_steps) {
         const std::vector<double> times = as_vector(times_obj, "times_min");
         PopulationSpec spec;
         spec.n = n;
@@ -364,9 +489,13 @@ value per subject.
         opt.threshold_series = parse_output(threshold_series);
         opt.solver = {
             .method = parse_method(method), .rtol = rtol, .atol = atol, .max_steps = max_steps};
+        // The workers read the model and the regimen while the GIL is released: our own copies,
+        // which no other Python thread can change meanwhile (times and per-subject values are
+        // copies already).
+        const Model own_model = model;
+        const Regimen own_regimen = regimen;
         py::gil_scoped_release release;
-        if (reuse != nullptr) return simulate_population(model, regimen, times, spec, opt, *reuse);
-        return simulate_population(model, regimen, times, spec, opt);
+        return simulate_population(own_model, own_regimen, times, spec, opt);
       },
       py::arg("model"), py::arg("regimen"), py::arg("times_min"), py::kw_only(), py::arg("n"),
       py::arg("seed") = 0, py::arg("first_subject") = 0, py::arg("variability") = py::none(),
@@ -374,9 +503,8 @@ value per subject.
       py::arg("covariates") = py::none(), py::arg("model_for") = py::none(),
       py::arg("additive_ng_ml") = 0.0, py::arg("proportional") = 0.0, py::arg("threads") = 0,
       py::arg("keep_individual") = true, py::arg("thresholds_ng_ml") = std::vector<double>{},
-      py::arg("threshold_series") = "ce", py::arg("method") = "exact", py::arg("rtol") = 1e-8,
-      py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000,
-      py::arg("reuse") = static_cast<Population*>(nullptr), kSimulatePopulationDoc);
+      py::arg("threshold_series") = "cp", py::arg("method") = "exact", py::arg("rtol") = 1e-8,
+      py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
 }
 
 }  // namespace ketasim::python

@@ -48,7 +48,7 @@ def test_population_block_runs_on_the_quickstart_model():
     exec(setup + "\n" + code, scope)  # noqa: S102 - the README's own example
     pop = scope["pop"]
     assert pop.cp_ng_ml.shape == (2000, 241)
-    reached = pop.fraction_above(70)
+    reached = pop.fraction_above(70, "ce")
     assert np.all(np.diff(reached) >= 0) and 0.0 < reached[-1] <= 1.0
     onset = pop.onset_min(70)
     reached_by_60 = np.mean(np.isfinite(onset) & (onset <= 60.0))

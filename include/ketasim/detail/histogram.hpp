@@ -8,48 +8,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
-#include <new>
 #include <span>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
-#include "ketasim/detail/huge_pages.hpp"
-
 namespace ketasim::detail {
-
-/// Allocator of zero-filled memory that is only written where the container writes: calloc'd
-/// storage (fresh pages from the OS for large sizes, zero without being touched) and a
-/// value-initialising construct() that writes nothing (calloc already made the zeros; for the
-/// trivial types it is used with, calloc'd storage holds implicitly created objects). A
-/// histogram whose bins are mostly empty then costs pages only where values land.
-template <class T>
-struct ZeroedAllocator {
-  static_assert(std::is_trivial_v<T>, "ZeroedAllocator is for trivial types");
-  using value_type = T;
-  ZeroedAllocator() = default;
-  template <class U>
-  ZeroedAllocator(const ZeroedAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    void* p = std::calloc(n, sizeof(T));
-    if (p == nullptr) throw std::bad_alloc();
-    advise_huge_pages(reinterpret_cast<std::uintptr_t>(p), n * sizeof(T));
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
-  template <class U>
-  void construct(U*) noexcept {}  // value-initialisation: the storage is already zero
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-  template <class U>
-  bool operator==(const ZeroedAllocator<U>&) const noexcept {
-    return true;
-  }
-};
 
 /// One row of counts per output time. A positive value v lands in the bin of its binary exponent
 /// e (2^e <= v < 2^(e+1), for -20 <= e < 20, i.e. 9.5e-7 to 1.05e6) and of the top 7 bits of its
@@ -75,7 +39,7 @@ class TimeHistogram {
         signed_(is_signed),
         width_(is_signed ? 2 * side + 1 : side + 1),
         zero_(is_signed ? side : 0),
-        counts_(n_times * static_cast<std::size_t>(width_)),  // zero, untouched (ZeroedAllocator)
+        counts_(n_times * static_cast<std::size_t>(width_)),
         top_(n_times, 0.0),
         bottom_(n_times, 0.0),
         total_(n_times, 0),
@@ -112,7 +76,7 @@ class TimeHistogram {
   void merge(const TimeHistogram& o) {
     const auto w = static_cast<std::size_t>(width_);
     for (std::size_t t = 0; t < n_times_; ++t) {
-      // Only the bins o has touched: the rest of its rows are zero pages never written.
+      // Only the bins o has touched (the rest of its rows are zero).
       for (int i = o.lo_[t]; i <= o.hi_[t]; ++i)
         counts_[t * w + static_cast<std::size_t>(i)] +=
             o.counts_[t * w + static_cast<std::size_t>(i)];
@@ -147,7 +111,7 @@ class TimeHistogram {
   }
 
   /// Raw counts and extremes, for moving a histogram between processes.
-  using Counts = std::vector<std::uint32_t, ZeroedAllocator<std::uint32_t>>;
+  using Counts = std::vector<std::uint32_t>;
   const Counts& counts() const { return counts_; }
   const std::vector<double>& top() const { return top_; }
   const std::vector<double>& bottom() const { return bottom_; }

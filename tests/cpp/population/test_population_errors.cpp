@@ -7,7 +7,9 @@
 
 using namespace ketasim;
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
 using Catch::Matchers::Equals;
+using Catch::Matchers::StartsWith;
 
 namespace {
 const std::vector<double> kTimes{0.0, 30.0, 60.0};
@@ -98,8 +100,9 @@ TEST_CASE("population errors: a builder's bad model names the subject", "[popula
 
 TEST_CASE("population errors: thresholds, summaries and curves", "[population]") {
   const Model no_ke0 = Model::one_compartment({.cl = 1.0, .v1 = 20.0});
-  CHECK_THAT(message_of({.n = 2}, {.thresholds_ng_ml = {100.0}}, no_ke0),
-             Contains("simulate_population: ke0 must be set for Ce thresholds"));
+  CHECK_THAT(
+      message_of({.n = 2}, {.thresholds_ng_ml = {100.0}, .threshold_series = Output::ce}, no_ke0),
+      Contains("simulate_population: ke0 must be set for Ce thresholds"));
   CHECK_THAT(message_of({.n = 2}, {.thresholds_ng_ml = {0.0}}),
              Equals("simulate_population: thresholds_ng_ml[0] must be > 0 ng/mL, got 0 ng/mL"));
   CHECK_THAT(
@@ -108,14 +111,14 @@ TEST_CASE("population errors: thresholds, summaries and curves", "[population]")
   CHECK_THAT(message_of({.n = 2}, {.solver = {.method = Method::ode, .rtol = 0.0}}),
              Equals("simulate: rtol must be in (0, 1), got 0"));
 
-  const Population pop =
-      simulate_population(test::reference_model(), bolus(), kTimes, {.n = 3},
-                          {.keep_individual = false, .thresholds_ng_ml = {10.0}});
+  const Population pop = simulate_population(
+      test::reference_model(), bolus(), kTimes, {.n = 3},
+      {.keep_individual = false, .thresholds_ng_ml = {10.0}, .threshold_series = Output::ce});
   CHECK_THROWS_WITH(pop.cp_ng_ml(),
                     "Population: cp must be kept (simulate with keep_individual "
                     "= true), got \"summaries only\"");
   CHECK_THROWS_WITH(pop.cp_observed_ng_ml(), Contains("cp_observed must be kept"));
-  CHECK_THROWS_WITH(pop.fraction_above(20.0),
+  CHECK_THROWS_WITH(pop.fraction_above(20.0, Output::ce),
                     "Population.fraction_above: threshold_ng_ml must be one of the thresholds "
                     "simulated on ce [10] (only summaries were kept), got 20 ng/mL");
   CHECK_THROWS_WITH(pop.onset_min(20.0),
@@ -153,34 +156,57 @@ TEST_CASE("population errors: chunks that do not follow each other", "[populatio
                     "previous part (3), got 4");
 }
 
-TEST_CASE("population errors: curves to reuse that do not fit the run", "[population]") {
-  const Model model = test::reference_model();
-  Population three = simulate_population(model, bolus(), kTimes, {.n = 3});
-  auto reuse_message = [&](const PopulationSpec& spec, const PopulationOptions& opt,
-                           Population& reuse, const Model& m) -> std::string {
+TEST_CASE("population errors: a bounded parameter of exactly 1 cannot vary on the logit scale",
+          "[population]") {
+  const Model f_one = test::reference_model().with_route(
+      "oral", Absorption{.ka_per_min = 0.02, .f = 1.0, .tlag_min = 0.0});
+  CHECK_THAT(message_of({.n = 3, .variability = {{"oral.f", 0.5}}}, {}, f_one),
+             Equals("simulate_population: oral.f must be < 1 to vary on the logit scale (it has "
+                    "variability), got 1"));
+  // No variability, or an SD of 0, keeps F = 1 as it is.
+  CHECK(message_of({.n = 3, .variability = {{"oral.f", 0.0}}}, {}, f_one) == "no error");
+  CHECK(message_of({.n = 3}, {}, f_one) == "no error");
+  // Per-subject typical values replace the model's: each is checked.
+  CHECK_THAT(message_of({.n = 2,
+                         .variability = {{"intranasal.f", 0.5}},
+                         .parameters = {{"intranasal.f", {0.5, 1.0}}}}),
+             Equals("simulate_population: parameters[\"intranasal.f\"][1] must be < 1 to vary on "
+                    "the logit scale (it has variability), got 1"));
+  // A builder's model, subject by subject.
+  PopulationSpec spec{.n = 4,
+                      .variability = {{"oral.f", 0.3}},
+                      .covariates = {{"weight_kg", {70.0, 70.0, 70.0, 80.0}}},
+                      .model_for = [](const SubjectCovariates& c) {
+                        const double f = c["weight_kg"] > 75.0 ? 1.0 : 0.8;
+                        return test::reference_model().with_route(
+                            "oral", Absorption{.ka_per_min = 0.02, .f = f, .tlag_min = 0.0});
+                      }};
+  CHECK_THAT(message_of(spec, {}, f_one),
+             Equals("simulate_population: subject 3: model_for: oral.f must be < 1 to vary on the "
+                    "logit scale (it has variability), got 1"));
+}
+
+TEST_CASE("population errors: results that would not fit in memory, before allocating",
+          "[population]") {
+  const std::size_t limit = population_memory_limit_bytes();
+  CHECK(limit >= (std::size_t{1} << 26));      // at least 64 MiB on any machine this runs on
+  const auto t = test::grid(0.0, 720.0, 1.0);  // 721 times
+  auto message = [&](const PopulationSpec& spec, const PopulationOptions& opt) -> std::string {
     try {
-      (void)simulate_population(m, bolus(), kTimes, spec, opt, reuse);
+      (void)simulate_population(test::reference_model(), bolus(), t, spec, opt);
     } catch (const InvalidInput& e) {
       return e.what();
     }
     return "no error";
   };
-  CHECK_THAT(reuse_message({.n = 4}, {}, three, model),
-             Equals("simulate_population: reuse must be curves of this run's shape (4 x 3), "
-                    "got \"3 x 3\""));
-  CHECK_THAT(reuse_message({.n = 3}, {.keep_individual = false}, three, model),
-             Contains("reuse must be given only when curves are kept"));
-  Population summaries =
-      simulate_population(model, bolus(), kTimes, {.n = 3}, {.keep_individual = false});
-  CHECK_THAT(reuse_message({.n = 3}, {}, summaries, model),
-             Equals("simulate_population: reuse must be a population that kept its curves, got "
-                    "\"summaries only\""));
-  const Model no_ke0 = Model::one_compartment({.cl = 1.0, .v1 = 20.0});
-  Population without_ce = simulate_population(no_ke0, bolus(), kTimes, {.n = 3});
-  CHECK_THAT(reuse_message({.n = 3}, {}, without_ce, model),
-             Contains("reuse must be Ce curves (this run has an effect site)"));
-  CHECK_THAT(reuse_message({.n = 3, .residual = {.additive_ng_ml = 1.0}}, {}, three, model),
-             Contains("reuse must be observed Cp curves (this run has a residual error)"));
-  // A failed call leaves the curves to reuse as they were.
-  CHECK(three.cp_ng_ml()(2, 1) > 0.0);
+  // 10^9 subjects x 721 times x (Cp, Ce) = 11.5 TB of curves: more than any machine's memory.
+  CHECK_THAT(message({.n = 1'000'000'000}, {}),
+             StartsWith("simulate_population: n x times_min must be small enough for the results "
+                        "to fit in memory (at most ") &&
+                 Contains("got \"1000000000 x 721 (2 curve arrays: 10") && EndsWith(" GiB)\""));
+  // Summaries only: the per-subject arrays alone can be too much.
+  CHECK_THAT(message({.n = 4'000'000'000}, {.keep_individual = false}),
+             Contains("got \"4000000000 x 721 (per-subject results: "));
+  // A population that fits runs.
+  CHECK(message({.n = 10}, {}) == "no error");
 }

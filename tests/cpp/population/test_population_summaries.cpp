@@ -62,7 +62,8 @@ TEST_CASE("population summaries: percentiles follow numpy's linear definition", 
 TEST_CASE("population summaries: without curves, percentiles stay within a bin of the exact ones",
           "[population]") {
   const auto t = test::grid(0.0, 720.0, 1.0);
-  const PopulationOptions keep{.threads = 2, .thresholds_ng_ml = {100.0}};
+  const PopulationOptions keep{
+      .threads = 2, .thresholds_ng_ml = {100.0}, .threshold_series = Output::ce};
   PopulationOptions summaries = keep;
   summaries.keep_individual = false;
   PopulationSpec spec = kSpec;
@@ -95,7 +96,7 @@ TEST_CASE("population summaries: without curves, percentiles stay within a bin o
   CHECK(a.cmax_ng_ml() == b.cmax_ng_ml());
   CHECK(a.ce_tmax_min() == b.ce_tmax_min());
   CHECK(a.onset_min(100.0) == b.onset_min(100.0));
-  CHECK(a.fraction_above(100.0) == b.fraction_above(100.0));
+  CHECK(a.fraction_above(100.0, Output::ce) == b.fraction_above(100.0, Output::ce));
   CHECK(a.fraction_above(100.0, Output::ce, false) == b.fraction_above(100.0, Output::ce, false));
 }
 
@@ -105,8 +106,11 @@ TEST_CASE("population summaries: onset times agree with ketasim::onset on the co
   const Regimen regimen = reference_regimen();
   const auto t = test::grid(0.0, 720.0, 1.0);
   const double thr = GENERATE(40.0, 100.0, 160.0);
-  const Population pop = simulate_population(model, regimen, t, kSpec, {.thresholds_ng_ml = {thr}});
+  const Population pop = simulate_population(
+      model, regimen, t, kSpec, {.thresholds_ng_ml = {thr}, .threshold_series = Output::ce});
   const auto on = pop.onset_min(thr);
+  const auto off = pop.offset_min(thr);
+  const auto above = pop.time_above_min(thr);
   int reached = 0;
   for (std::size_t s = 0; s < pop.size(); s += 10) {
     Model m = model;
@@ -121,9 +125,18 @@ TEST_CASE("population summaries: onset times agree with ketasim::onset on the co
       ++reached;
       // Cubic Hermite on 1-min steps, with Ce's slope from the state: within 0.06 s.
       CHECK_THAT(on[s], WithinAbs(*ref.t_onset_min, 1e-3));
+      // The offset (first fall back below after the onset) and the time above, located the same
+      // way (one crossing down in the window here; the reference model's Ce rises then decays).
+      REQUIRE(ref.t_offset_min);
+      CHECK_THAT(off[s], WithinAbs(*ref.t_offset_min, 1e-3));
+      CHECK_THAT(above[s], WithinAbs(ref.time_above_min, 2e-3));
     } else if (!ref.t_onset_min) {
       CHECK(std::isnan(on[s]));
+      CHECK(std::isnan(off[s]));
+      CHECK(above[s] == 0.0);
     }
+    // AUC of Cp from the first to the last output time: the solver's AUC state, as onset()'s.
+    CHECK_THAT(pop.auc_ng_min_ml()[s], WithinRel(ref.auc_ng_min_ml, 1e-10));
   }
   CHECK(reached > 0);
 }
@@ -132,9 +145,10 @@ TEST_CASE("population summaries: the fraction over a threshold by each time is t
           "[population]") {
   const auto t = test::grid(0.0, 240.0, 1.0);
   const double thr = 100.0;
-  const Population pop = simulate_population(test::reference_model(), reference_regimen(), t, kSpec,
-                                             {.thresholds_ng_ml = {thr}});
-  const auto reached = pop.fraction_above(thr);
+  const Population pop =
+      simulate_population(test::reference_model(), reference_regimen(), t, kSpec,
+                          {.thresholds_ng_ml = {thr}, .threshold_series = Output::ce});
+  const auto reached = pop.fraction_above(thr, Output::ce);
   const auto now = pop.fraction_above(thr, Output::ce, false);
   const auto on = pop.onset_min(thr);
   REQUIRE(reached.size() == t.size());
@@ -156,7 +170,7 @@ TEST_CASE("population summaries: the fraction over a threshold by each time is t
   SECTION("a threshold not given up front is computed from the curves, identically") {
     const Population plain =
         simulate_population(test::reference_model(), reference_regimen(), t, kSpec);
-    CHECK(plain.fraction_above(thr) == reached);
+    CHECK(plain.fraction_above(thr, Output::ce) == reached);
     CHECK(plain.fraction_above(thr, Output::ce, false) == now);
   }
 }
