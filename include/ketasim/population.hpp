@@ -165,8 +165,9 @@ class Population {
   ///@}
 
   /// @name Per-subject metrics (one value per subject)
-  /// Peaks are read at the output times (the highest sample and its first time); the lead's
-  /// metric module (metrics.hpp) will locate them on the continuous solution.
+  /// The same metrics as peak() and onset() on a single result (one engine, metrics.hpp): found
+  /// on each subject's continuous solution between the first and last output time, whatever
+  /// the output grid.
   ///@{
   const std::vector<double>& cmax_ng_ml() const { return d_.cmax; }  ///< highest Cp
   const std::vector<double>& tmax_min() const { return d_.tmax; }    ///< its (first) time
@@ -178,8 +179,9 @@ class Population {
   const std::vector<double>& thresholds_ng_ml() const { return d_.thresholds; }
   Output threshold_series() const { return d_.threshold_series; }
   /// Each subject's onset time for a threshold given in PopulationOptions: the first time the
-  /// concentration reaches it, located between samples (cubic Hermite for Ce, whose slope the
-  /// state gives; linear for Cp and observed Cp); NaN when never reached in the window.
+  /// concentration reaches it, on the continuous solution (for observed Cp, simulated
+  /// measurements that exist at the output times only, linearly between them); NaN when never
+  /// reached in the window.
   std::vector<double> onset_min(double threshold_ng_ml) const;
   /// The first time after the onset that the concentration falls back below the threshold
   /// (located as the onset); NaN when never reached, or never falling back in the window.
@@ -198,7 +200,7 @@ class Population {
   /// Fraction of subjects whose concentration has reached threshold_ng_ml at or before each
   /// output time (cumulative: the population's onset curve), or is at or above it at that time
   /// (cumulative = false). Counts at the sampled times: a subject above the threshold only
-  /// between two samples is not counted (onset_min locates crossings between samples). Any
+  /// between two samples is not counted (onset_min finds every crossing). Any
   /// threshold with curves kept; a threshold given in PopulationOptions otherwise.
   std::vector<double> fraction_above(double threshold_ng_ml, Output output = Output::cp,
                                      bool cumulative = true) const;

@@ -52,7 +52,6 @@ class SubjectWorker {
         z_(job.plan.var_index.size()),
         eta_(job.plan.var_index.size()),
         cov_(job.plan.cov_names.size()),
-        slope_(job.plan.n_times),
         metric_buf_(3 * job.plan.thresholds.size()) {
     sys_.layout = job.plan.layout;
   }
@@ -69,7 +68,9 @@ class SubjectWorker {
     fill_inputs(m, job_.regimen, sys_);
     sys_.plasma = m.plasma();
     sys_.plasma_volume_l = m.volume_l(static_cast<std::size_t>(sys_.plasma));
-    prop_.reset(sys_.a);
+    fill_rate_terms(m, sys_);
+    prop_.reset(sys_);
+    probe_.reset(sys_);
     SubjectSamples samples = solve(rows);
     if (rows.observed != nullptr) add_residual(rng, rows);
     count_on_grid(samples, s, above);
@@ -78,7 +79,12 @@ class SubjectWorker {
     SubjectMetrics met{.onset = metric_buf_.data(),
                        .offset = metric_buf_.data() + nk,
                        .time_above = metric_buf_.data() + 2 * nk};
-    subject_metrics(sys_, prop_, samples, plan.thresholds, plan.threshold_series, met);
+    const OdeOptions ode{.rtol = job_.opt.solver.rtol,
+                         .atol = job_.opt.solver.atol,
+                         .max_steps = job_.opt.solver.max_steps,
+                         .stiff = job_.opt.solver.method == Method::ode_stiff};
+    subject_metrics(sys_, prop_, probe_, job_.opt.solver.method == Method::exact ? nullptr : &ode,
+                    samples, plan.thresholds, plan.threshold_series, met);
     PopulationData& out = job_.out;
     out.cmax[s] = met.cmax;
     out.tmax[s] = met.tmax;
@@ -147,29 +153,17 @@ class SubjectWorker {
     return m;
   }
 
-  /// Solves the subject's system, writing Cp and Ce into `rows` (and Ce's slope when the
-  /// thresholds are on Ce); returns what the metrics read.
+  /// Solves the subject's system, writing Cp and Ce into `rows`; returns what the metrics read.
   SubjectSamples solve(const CurveRows& rows) {
-    const PopulationPlan& plan = job_.plan;
     const StateLayout& lay = sys_.layout;
-    const int p = sys_.plasma, e = lay.effect, d = plan.driver, auc = lay.auc;
+    const int p = sys_.plasma, e = lay.effect, auc = lay.auc;
     const double cp_scale = 1000.0 / sys_.plasma_volume_l;
-    const bool slopes =
-        plan.effect_site && plan.threshold_series == Output::ce && !plan.thresholds.empty();
-    const double a_ed = e >= 0 ? sys_.a(e, d) : 0.0, a_ee = e >= 0 ? sys_.a(e, e) : 0.0;
     const std::size_t last = job_.times.size() - 1;
-    SubjectSamples out{.times = job_.times,
-                       .cp = rows.cp,
-                       .ce = rows.ce,
-                       .ce_slope = slopes ? slope_.data() : nullptr,
-                       .observed = rows.observed};
+    SubjectSamples out{
+        .times = job_.times, .cp = rows.cp, .ce = rows.ce, .observed = rows.observed};
     auto record = [&](std::size_t i, const Eigen::VectorXd& x) {
       rows.cp[i] = cp_scale * x[p];
-      if (e >= 0) {
-        rows.ce[i] = 1000.0 * x[e];
-        // dCe/dt = ke0 (C_driver - Ce), from the state, ng/mL/min.
-        if (slopes) slope_[i] = 1000.0 * (a_ed * x[d] + a_ee * x[e]);
-      }
+      if (e >= 0) rows.ce[i] = 1000.0 * x[e];
       if (i == 0) out.auc_first = x[auc];
       if (i == last) out.auc_last = x[auc];
     };
@@ -221,9 +215,9 @@ class SubjectWorker {
   Model model_;  ///< this thread's working copy of the reference model
   std::optional<Model> built_;
   System sys_;
-  ExactPropagator prop_;
+  ExactPropagator prop_, probe_;  ///< the curves and the metrics' march; the root finders
   Eigen::VectorXd x_, b_;
-  std::vector<double> values_, z_, eta_, cov_, slope_, metric_buf_;
+  std::vector<double> values_, z_, eta_, cov_, metric_buf_;
 };
 
 }  // namespace ketasim::detail

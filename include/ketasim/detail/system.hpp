@@ -325,6 +325,22 @@ inline void check_concentration_bound(const Model& m, const Regimen& r, int i) {
              value_with_unit(m.volume_l(static_cast<std::size_t>(i)), "L") + ")");
 }
 
+/// Fills sys.rates and sys.state_names (for the solvers' messages) from the model; when they
+/// are already filled for a model of the same structure, updates the rate values only.
+inline void fill_rate_terms(const Model& m, System& sys) {
+  const std::size_t n = m.links().size() + (sys.layout.effect >= 0 ? 1 : 0);
+  if (sys.rates.size() == n && !sys.state_names.empty()) {
+    std::size_t k = 0;
+    for (const auto& l : m.links()) sys.rates[k++].per_min = m.link_rate(l);
+    if (sys.layout.effect >= 0) sys.rates[k].per_min = m.ke0_per_min();
+    return;
+  }
+  sys.rates.clear();
+  for (const auto& l : m.links()) sys.rates.push_back({l.from, m.link_rate(l), rate_name(m, l)});
+  if (sys.layout.effect >= 0) sys.rates.push_back({sys.layout.effect, m.ke0_per_min(), "ke0"});
+  sys.state_names = m.compartment_names();
+}
+
 inline System compile(const Model& m, const Regimen& r) {
   m.validate();
   System sys;
@@ -340,9 +356,7 @@ inline System compile(const Model& m, const Regimen& r) {
   check_concentration_bound(m, r, sys.plasma);
   for (int i : sys.analytes) check_concentration_bound(m, r, i);
   if (sys.layout.effect >= 0) check_concentration_bound(m, r, m.effect_driver());
-  for (const auto& l : m.links()) sys.rates.push_back({l.from, m.link_rate(l), rate_name(m, l)});
-  if (sys.layout.effect >= 0) sys.rates.push_back({sys.layout.effect, m.ke0_per_min(), "ke0"});
-  sys.state_names = m.compartment_names();
+  fill_rate_terms(m, sys);
   sys.state_names.push_back("eliminated");
   sys.state_names.push_back("auc");
   if (sys.layout.effect >= 0) sys.state_names.push_back("ce");
