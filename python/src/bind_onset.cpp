@@ -120,10 +120,11 @@ time_above_min : float
 
   m.def(
       "onset",
-      [](const Result& result, double threshold_ng_ml, const std::string& series) {
-        const Series s = parse_series(series, "onset");
+      [](const Result& result, Arg<double> threshold_ng_ml, Arg<std::string> series) {
+        const double threshold = as_double(threshold_ng_ml, "onset", "threshold_ng_ml");
+        const Series s = parse_series(as_str(series, "onset", "series"), "onset");
         py::gil_scoped_release release;
-        return onset(result, threshold_ng_ml, s);
+        return onset(result, threshold, s);
       },
       py::arg("result"), py::arg("threshold_ng_ml"), py::arg("series") = "ce",
       R"doc(Onset metrics of a result for a concentration threshold.
@@ -155,8 +156,8 @@ Examples
 
   m.def(
       "peak",
-      [](const Result& result, const std::string& series) {
-        const Series s = parse_series(series, "peak");
+      [](const Result& result, Arg<std::string> series) {
+        const Series s = parse_series(as_str(series, "peak", "series"), "peak");
         py::gil_scoped_release release;
         return peak(result, s);
       },
@@ -166,7 +167,9 @@ Examples
 
   m.def(
       "auc_ng_min_ml",
-      [](const Result& result, std::optional<double> t0_min, std::optional<double> t1_min) {
+      [](const Result& result, Arg<std::optional<double>> t0, Arg<std::optional<double>> t1) {
+        const std::optional<double> t0_min = as_optional_double(t0, "auc", "t0_min");
+        const std::optional<double> t1_min = as_optional_double(t1, "auc", "t1_min");
         const auto& t = result.time_min();
         KETASIM_CHECK(!t.empty(), "auc", "result", "simulated", "empty");
         const double a = t0_min.value_or(t.front()), b = t1_min.value_or(t.back());
