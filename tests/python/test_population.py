@@ -318,14 +318,15 @@ def test_plot_population_draws_bands_and_the_onset_curve(pop):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = ks.plot.population({"reference": pop}, threshold_ng_ml=100)
+    fig = ks.plot.population({"reference": pop}, threshold_ng_ml=100, series="ce")
     try:
         cp_ax, ce_ax, frac_ax = fig.axes
         assert frac_ax.get_ylabel() == "Subjects reached (%)"
         (median,) = [ln for ln in cp_ax.get_lines() if ln.get_label().startswith("reference")]
         np.testing.assert_array_equal(median.get_ydata(), np.percentile(pop.cp_ng_ml, 50, axis=0))
         (curve,) = frac_ax.get_lines()
-        np.testing.assert_array_equal(curve.get_ydata(), 100.0 * pop.fraction_above(100.0))
+        np.testing.assert_array_equal(curve.get_ydata(),
+                                      100.0 * pop.fraction_above(100.0, series="ce"))
         assert len(ce_ax.collections) >= 1  # the 5-95 % band
     finally:
         plt.close(fig)

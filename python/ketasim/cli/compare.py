@@ -356,7 +356,7 @@ def _population(args: argparse.Namespace, arms: List[Arm], times: np.ndarray,
     if not args.no_plot:
         png = with_suffix(figure_path(args.png, "--png"), "_population")
         draw(png, lambda plot: plot.population(
-            pops, threshold_ng_ml=thr,
+            pops, threshold_ng_ml=thr, series="ce",
             title=f"{n} virtual subjects per regimen (illustrative variability, "
                   f"SD {sd:g} of log-parameters)"))
         print(f"population figure: {png}", file=out)
