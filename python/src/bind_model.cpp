@@ -404,7 +404,9 @@ A dose by the route is split between the paths by their ``fraction`` (or
       .def("parameter_names", &Model::parameter_names, "Names of all parameters, in order.")
       .def(
           "parameter",
-          [](const Model& self, const std::string& name) { return self.parameter(name); },
+          [](const Model& self, Arg<std::string> name) {
+            return self.parameter(as_str(name, "Model.parameter", "name"));
+          },
           py::arg("name"), "Value of a named parameter (its unit: parameter_unit(name)).")
       .def(
           "set_parameter",
@@ -424,8 +426,9 @@ A dose by the route is split between the paths by their ``fraction`` (or
           "All parameters as a dict {name: value} (a copy; units from parameter_unit).")
       .def(
           "parameter_unit",
-          [](const Model& self, const std::string& name) {
-            return std::string(unit_of(find_parameter(self, name).kind));
+          [](const Model& self, Arg<std::string> name) {
+            const std::string n = as_str(name, "Model.parameter_unit", "name");
+            return std::string(unit_of(find_parameter(self, n).kind));
           },
           py::arg("name"), "Unit of a parameter: 'L', 'L/min', '1/min', 'min' or '' (f).")
       // Structure.
@@ -435,7 +438,9 @@ A dose by the route is split between the paths by their ``fraction`` (or
                              "Names of the defined routes (the built-in 'iv' is not listed).")
       .def(
           "has_route",
-          [](const Model& self, const std::string& name) { return self.has_route(name); },
+          [](const Model& self, Arg<std::string> name) {
+            return self.has_route(as_str(name, "Model.has_route", "name"));
+          },
           py::arg("name"), "Whether a dose can be given by this route (including 'iv').")
       .def_property_readonly("has_effect_site", &Model::has_effect_site,
                              "Whether the model has an effect site (a ke0).")

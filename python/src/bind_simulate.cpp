@@ -151,8 +151,9 @@ columns : list of str
                              "Names of the extra analytes (e.g. a metabolite).")
       .def(
           "concentration_ng_ml",
-          [](const Result& r, const std::string& compartment) {
-            return to_numpy(r.concentration_ng_ml(compartment));
+          [](const Result& r, Arg<std::string> compartment) {
+            return to_numpy(r.concentration_ng_ml(
+                as_str(compartment, "Result.concentration_ng_ml", "compartment")));
           },
           py::arg("compartment"),
           "Concentration of the plasma compartment or a reported analyte, ng/mL (1-D).")
