@@ -21,8 +21,7 @@ import numpy as np
 from .. import models as catalogue
 from .._core import Model, Regimen, Result, mg_per_kg, onset, peak, simulate
 from .args import DEVICE_MG, devices, positive, whole
-from .output import (CliError, check_finite_metrics, draw, figure_path, with_suffix,
-                     write_csv)
+from .output import check_finite_metrics, draw, figure_path, with_suffix, write_csv
 from .table import format_table, onset_table
 
 __all__ = ["add_parser", "run", "Arm", "CompareModels", "build_arms", "catalogue_model",
