@@ -270,8 +270,13 @@ void bind_population(py::module_& m) {
                     "Pickles the regimen as its dose records."));
   }
 
-  m.def("sd_from_cv", &sd_from_cv, py::arg("cv_percent"),
-        R"doc(SD of the log-parameter for a log-normal parameter with this %CV: sqrt(ln(1 + CV^2)).
+  m.def(
+      "sd_from_cv",
+      [](Arg<double> cv_percent) {
+        return sd_from_cv(as_double(cv_percent, "sd_from_cv", "cv_percent"));
+      },
+      py::arg("cv_percent"),
+      R"doc(SD of the log-parameter for a log-normal parameter with this %CV: sqrt(ln(1 + CV^2)).
 
 Papers give inter-individual variability as %CV or as omega^2 (then sd = sqrt(omega^2)).
 

@@ -312,6 +312,8 @@ TYPE_CASES = [
     ("auc t0 str", lambda: ks.auc_ng_min_ml(res(), "0"),
      "auc: t0_min must be a real number, got '0'"),
     # the population engine's own arguments
+    ("sd_from_cv str", lambda: ks.sd_from_cv("30"),
+     "sd_from_cv: cv_percent must be a real number, got '30'"),
     ("core threads str", lambda: ks._core.simulate_population(
         nasal(), ks.Regimen(), [0.0], n=1, threads="2"),
      "simulate_population: threads must be an int, got '2'"),
