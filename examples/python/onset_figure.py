@@ -21,7 +21,8 @@ results = {
     "intranasal 28 mg (1 device)": ks.simulate(model, ks.Regimen().nasal_spray(dose_mg=28), t),
     "intranasal 56 mg (2 devices)": ks.simulate(model, ks.Regimen().nasal_spray(dose_mg=56), t),
 }
-fig = ks.plot.onset(results, threshold_ng_ml=100, title="Illustrative model: IV versus intranasal")
+fig = ks.plot.onset(results, threshold_ng_ml=100, series="ce",
+                    title="Illustrative model: IV versus intranasal")
 fig.savefig("onset_figure.png", dpi=150)
 for label, res in results.items():
     m = ks.onset(res, 100, series="ce")

@@ -62,7 +62,7 @@ for label, pop in populations.items():
 try:
     import matplotlib
     matplotlib.use("Agg")
-    fig = ks.plot.population(populations, threshold_ng_ml=threshold,
+    fig = ks.plot.population(populations, threshold_ng_ml=threshold, series="ce",
                              title="Esketamine, Perez-Ruixo 2021 model with its Table 3 "
                                    "variability; ke0 borrowed (Sleigh 2019)")
     fig.savefig("population_onset.png", dpi=120)

@@ -12,6 +12,8 @@ _Method = Literal["exact", "ode", "ode_stiff"]
 _Series = Literal["ce", "cp"]
 
 METHODS: Tuple[str, str, str]
+MAX_TIMES: int
+"""Most output times simulate and simulate_population accept (10,000,000)."""
 
 class InvalidInput(ValueError):
     """Bad input; the message names the place, the field and the value."""

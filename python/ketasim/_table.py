@@ -1,9 +1,10 @@
-"""A result as named columns: shared by Result.to_pandas and the command line's CSV files."""
+"""A result as named columns (shared by Result.to_pandas and the command line's CSV files), and
+the one fixed-width text table formatter (the command line's tables, ``ketasim models``)."""
 
 from __future__ import annotations
 
 import csv
-from typing import IO, TYPE_CHECKING, Dict, Mapping
+from typing import IO, TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -52,3 +53,36 @@ def write_csv(table: Mapping[str, np.ndarray], stream: IO[str]) -> int:
     for i in range(n):
         writer.writerow([repr(float(c[i])) for c in cols])
     return n
+
+
+def format_table(head: Sequence[str], rows: Sequence[Sequence[str]],
+                 units: Optional[Sequence[str]] = None, rule: bool = False,
+                 numeric: bool = True) -> str:
+    """Rows of text cells as a fixed-width table.
+
+    Parameters
+    ----------
+    head : sequence of str
+        Column titles.
+    rows : sequence of sequences of str
+        The cells, one sequence per row, as long as ``head``.
+    units : sequence of str, optional
+        A second header line (units).
+    rule : bool
+        Underline the header with dashes.
+    numeric : bool
+        Right-align every column but the first (numbers); otherwise left-align all.
+    """
+    lines = [list(head)] + ([list(units)] if units is not None else []) + [list(r) for r in rows]
+    widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
+
+    def line(cells: List[str]) -> str:
+        if not numeric:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "  ".join([cells[0].ljust(widths[0])] + rest).rstrip()
+
+    out = [line(r) for r in lines]
+    if rule:
+        out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)

@@ -28,7 +28,7 @@ import numbers
 import warnings
 from typing import Any, Dict, List, Optional
 
-from . import _core
+from . import _core, _table
 
 __all__ = [
     "list", "info", "get", "out_of_range", "reproductions", "literature_ke0", "presets",
@@ -176,11 +176,8 @@ def presets() -> builtins.list:
 # ------------------------------------------------------------------------------------------------
 
 def _columns(head: builtins.list, rows: builtins.list) -> str:
-    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
-             for r in [head] + rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return _table.format_table(head, [[str(c) for c in r] for r in rows], rule=True,
+                               numeric=False)
 
 
 def _num(v: float) -> str:

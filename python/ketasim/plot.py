@@ -78,7 +78,7 @@ def onset(
     results: Mapping[str, "Result"],
     threshold_ng_ml: Optional[float] = None,
     *,
-    series: str = "ce",
+    series: str = "cp",
     title: Optional[str] = None,
     time_unit: str = "min",
     figsize: Sequence[float] = (9.0, 7.5),
@@ -97,8 +97,9 @@ def onset(
         Results by legend label, e.g. ``{"IV 0.5 mg/kg over 40 min": res_iv, ...}``.
     threshold_ng_ml : float, optional
         Concentration threshold, ng/mL (> 0).
-    series : {"ce", "cp"}
-        Which concentration the threshold is about (default Ce; Cp when there is no Ce).
+    series : {"cp", "ce"}
+        Which concentration the threshold is about (default Cp, as in ``ketasim.onset``; Cp
+        also when there is no Ce).
     title : str, optional
         Figure title.
     time_unit : {"min", "h"}
@@ -221,7 +222,7 @@ def population(
     populations: Mapping[str, Any],
     threshold_ng_ml: Optional[float] = None,
     *,
-    series: str = "ce",
+    series: str = "cp",
     percentiles: Sequence[float] = (5, 50, 95),
     title: Optional[str] = None,
     time_unit: str = "min",
@@ -242,8 +243,9 @@ def population(
     threshold_ng_ml : float, optional
         Concentration threshold, ng/mL (> 0). Any value when the populations kept their
         curves; one simulated up front (``thresholds_ng_ml``) otherwise.
-    series : {"ce", "cp"}
-        Which concentration the threshold is about (Cp when there is no Ce).
+    series : {"cp", "ce"}
+        Which concentration the threshold is about (default Cp, as in ``ketasim.onset``; Cp
+        also when there is no Ce).
     percentiles : (float, float, float)
         Lower band edge, line, upper band edge (0-100, increasing).
     title : str, optional

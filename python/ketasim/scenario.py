@@ -15,16 +15,18 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union, cast
 
 import numpy as np
 
+from . import _core
 from ._core import Absorption, Model, Regimen, Result, SolverError, mg_per_kg, simulate
 
 __all__ = ["Scenario", "ScenarioError", "load", "from_dict", "MAX_TIMES"]
 
-#: Most output times a scenario may ask for.
-MAX_TIMES = 10_000_000
+#: Most output times a scenario may ask for: the cap of ``ketasim.simulate`` itself.
+MAX_TIMES: int = _core.MAX_TIMES
 
 _TOP_KEYS = ("description", "label", "weight_kg", "model", "regimen", "times_min", "method",
              "rtol", "atol", "max_steps", "threshold_ng_ml", "series")
-_MODEL_KEYS = ("source", "cl", "v1", "q2", "v2", "q3", "v3", "micro", "ke0", "routes")
+_MODEL_KEYS = ("source", "cl", "v1", "q2", "v2", "q3", "v3", "micro", "ke0", "ke0_source",
+               "routes")
 #: The model as data (Model.to_dict(), docs/model_schema.md), chosen by "parameters" or
 #: "compartments"; "source" is a label as in the mammillary form.
 _MODEL_DATA_KEYS = ("source", "parameters", "compartments", "links", "routes", "plasma",
@@ -44,6 +46,23 @@ _TIME_GRID_KEYS = ("start", "stop", "step")
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message names the file, the key and the value."""
+
+
+class _Object(dict):
+    """A JSON object as parsed, with the keys it repeats (a repeated key is an error: the
+    reader reports it with its path, instead of keeping the last value as json does)."""
+
+    repeated: List[str]
+
+    @classmethod
+    def from_pairs(cls, pairs: List[tuple]) -> "_Object":
+        obj = cls()
+        obj.repeated = []
+        for key, value in pairs:
+            if key in obj and key not in obj.repeated:
+                obj.repeated.append(key)
+            obj[key] = value
+        return obj
 
 
 def _got(value: Any) -> str:
@@ -76,7 +95,7 @@ class Scenario:
     threshold_ng_ml : float or None
         Threshold for onset metrics, ng/mL.
     series : str
-        "ce" or "cp": what the threshold is about.
+        "cp" (default, as in ``ketasim.onset``) or "ce": what the threshold is about.
     label : str
         Name of the scenario (legend, table).
     source : str
@@ -91,7 +110,7 @@ class Scenario:
     atol: float = 1e-9
     max_steps: int = 1_000_000
     threshold_ng_ml: Optional[float] = None
-    series: str = "ce"
+    series: str = "cp"
     label: str = "scenario"
     source: str = "scenario"
 
@@ -118,9 +137,19 @@ class _Reader:
     def missing(self, path: str, what: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {path} must be given ({what}), got nothing")
 
+    def unique(self, value: Dict[str, Any], path: str) -> None:
+        """Rejects a key given twice in one JSON object (json would keep the last silently)."""
+        repeated = getattr(value, "repeated", [])
+        if repeated:
+            key = repeated[0]
+            where = f"{path}.{key}" if path and path != "scenario" else key
+            raise ScenarioError(f"{self.source}: {where} must be given once, got it more than "
+                                "once in the same object")
+
     def obj(self, value: Any, path: str, keys: Sequence[str]) -> Dict[str, Any]:
         if not isinstance(value, dict):
             raise self.error(path, "a JSON object {...}", value)
+        self.unique(value, path)
         for key in value:
             if key not in keys:
                 where = f"{path}.{key}" if path else key
@@ -133,7 +162,11 @@ class _Reader:
     def number(self, value: Any, path: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(path, "a number", value)
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer of more than 308 digits
+            raise self.error(path, "a number a double can hold (magnitude <= 1.8e308)",
+                             value) from None
 
     def integer(self, value: Any, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -147,6 +180,16 @@ class _Reader:
     def string(self, value: Any, path: str) -> str:
         if not isinstance(value, str):
             raise self.error(path, "a string", value)
+        return self.text(value, path)
+
+    def text(self, value: str, path: str) -> str:
+        """value, unless it holds a lone surrogate ("\\ud800" in JSON), which no file or
+        terminal can show: rejected here, naming the key, rather than when first printed."""
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.error(path, "valid Unicode text (no lone surrogate \\ud800-\\udfff)",
+                             value) from None
         return value
 
     def numbers(self, value: Any, path: str) -> List[float]:
@@ -212,6 +255,8 @@ def _model(rd: _Reader, value: Any) -> Model:
     ke0 = rd.number(spec["ke0"], "model.ke0") if "ke0" in spec else None
     if ke0 is not None and not (math.isfinite(ke0) and ke0 > 0.0):
         raise rd.error("model.ke0", "> 0 1/min", ke0)
+    if "ke0_source" in spec:
+        ke0 = _literature_ke0(rd, spec)
     clearance_keys = [k for k in ("cl", "v1", "q2", "v2", "q3", "v3") if k in spec]
     if "micro" in spec:
         if clearance_keys:
@@ -233,10 +278,26 @@ def _model(rd: _Reader, value: Any) -> Model:
     routes = spec.get("routes", {})
     if not isinstance(routes, dict):
         raise rd.error("model.routes", "a JSON object {route name: absorption}", routes)
+    rd.unique(routes, "model.routes")
     for name, route in routes.items():
+        rd.text(name, "model.routes." + name.encode("utf-8", "backslashreplace").decode())
         paths = _paths(rd, route, f"model.routes.{name}")
         _build(rd.source, "model.routes", lambda: model.with_route(name, paths))
     return model
+
+
+def _literature_ke0(rd: _Reader, spec: Dict[str, Any]) -> float:
+    """model.ke0_source: a named literature ke0 (``ketasim.models.literature_ke0()``), 1/min."""
+    from . import models
+
+    if "ke0" in spec:
+        raise rd.error("model.ke0_source", "absent when model.ke0 is given (one or the other)",
+                       spec["ke0_source"])
+    key = rd.string(spec["ke0_source"], "model.ke0_source")
+    known = {e["key"]: e["ke0_per_min"] for e in models.literature_ke0()}
+    if key not in known:
+        raise rd.error("model.ke0_source", "one of [" + ", ".join(known) + "]", key)
+    return float(known[key])
 
 
 def _regimen(rd: _Reader, value: Any, model: Model, weight_kg: Optional[float]) -> Regimen:
@@ -246,6 +307,8 @@ def _regimen(rd: _Reader, value: Any, model: Model, weight_kg: Optional[float]) 
     routes = list(model.route_names) + ["iv"]
     compartments = list(model.compartment_names)
     for i, entry in enumerate(value):
+        if isinstance(entry, dict):
+            rd.unique(entry, f"regimen[{i}]")
         if not isinstance(entry, dict) or len(entry) != 1:
             raise rd.error(f"regimen[{i}]",
                            "an object with one key, one of [" + ", ".join(_DOSE_KEYS) + "]",
@@ -317,10 +380,10 @@ def _times(rd: _Reader, value: Any) -> np.ndarray:
         raise rd.error("times_min.stop", f">= times_min.start ({start:g} min)", stop)
     if not (math.isfinite(step) and step > 0.0):
         raise rd.error("times_min.step", "> 0 min", step)
-    n = int(math.floor((stop - start) / step + 1e-9)) + 1
-    if n > MAX_TIMES:
+    span = (stop - start) / step  # inf for stop 1e300, step 1e-300
+    if not span < MAX_TIMES:
         raise rd.error("times_min.step", f"large enough for at most {MAX_TIMES} times", step)
-    return start + step * np.arange(n, dtype=float)
+    return start + step * np.arange(math.floor(span + 1e-9) + 1, dtype=float)
 
 
 def from_dict(data: Any, source: str = "scenario") -> Scenario:
@@ -362,8 +425,8 @@ def from_dict(data: Any, source: str = "scenario") -> Scenario:
         sc.threshold_ng_ml = thr
     if "series" in spec:
         series = rd.string(spec["series"], "series")
-        if series not in ("ce", "cp"):
-            raise rd.error("series", "one of [ce, cp]", series)
+        if series not in ("cp", "ce"):
+            raise rd.error("series", "one of [cp, ce]", series)
         sc.series = series
     if sc.series == "ce" and sc.threshold_ng_ml is not None and not model.has_effect_site:
         raise rd.missing("model.ke0", "1/min, for Ce onset metrics; or set \"series\": \"cp\"")
@@ -388,7 +451,7 @@ def load(path: Union[str, "os.PathLike[str]"]) -> Scenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{source}: is not UTF-8 text ({exc.reason})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_Object.from_pairs)
     except json.JSONDecodeError as exc:
         raise ScenarioError(
             f"{source}: is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

@@ -47,8 +47,15 @@ void add_routes(Model& m, const py::object& routes, const char* where) {
   }
 }
 
-Model make_mammillary(std::optional<double> cl, std::optional<double> v1, double q2, double v2,
-                      double q3, double v3, std::optional<double> ke0, const py::object& routes) {
+Model make_mammillary(Arg<std::optional<double>> cl_arg, Arg<std::optional<double>> v1_arg,
+                      Arg<double> q2_arg, Arg<double> v2_arg, Arg<double> q3_arg,
+                      Arg<double> v3_arg, Arg<std::optional<double>> ke0_arg,
+                      const py::object& routes) {
+  const std::optional<double> cl = as_optional_double(cl_arg, "Model", "cl");
+  const std::optional<double> v1 = as_optional_double(v1_arg, "Model", "v1");
+  const double q2 = as_double(q2_arg, "Model", "q2"), v2 = as_double(v2_arg, "Model", "v2");
+  const double q3 = as_double(q3_arg, "Model", "q3"), v3 = as_double(v3_arg, "Model", "v3");
+  const std::optional<double> ke0 = as_optional_double(ke0_arg, "Model", "ke0");
   const bool any = cl || v1 || q2 != 0.0 || v2 != 0.0 || q3 != 0.0 || v3 != 0.0 || ke0;
   if (!any) {
     if (!routes.is_none())
@@ -450,29 +457,46 @@ Examples
 >>> ks.Absorption(ka=0.05, f=0.45)
 Absorption(ka=0.05, f=0.45, tlag=0)
 )doc")
-      .def(py::init([](double ka, double f, double tlag, double duration, double fraction,
-                       std::vector<double> fraction_by_position, std::string target,
-                       std::string name) {
-             return Absorption{.ka = ka,
-                               .f = f,
-                               .tlag = tlag,
-                               .duration = duration,
-                               .fraction = fraction,
-                               .fraction_by_position = std::move(fraction_by_position),
-                               .target = std::move(target),
-                               .name = std::move(name)};
+      .def(py::init([](Arg<double> ka, Arg<double> f, Arg<double> tlag, Arg<double> duration,
+                       Arg<double> fraction, Arg<Doubles> fraction_by_position,
+                       Arg<std::string> target, Arg<std::string> name) {
+             constexpr const char* w = "Absorption";
+             return Absorption{
+                 .ka = as_double(ka, w, "ka"),
+                 .f = as_double(f, w, "f"),
+                 .tlag = as_double(tlag, w, "tlag"),
+                 .duration = as_double(duration, w, "duration"),
+                 .fraction = as_double(fraction, w, "fraction"),
+                 .fraction_by_position = as_vector(fraction_by_position, w, "fraction_by_position"),
+                 .target = as_str(target, w, "target"),
+                 .name = as_str(name, w, "name")};
            }),
            py::kw_only(), py::arg("ka") = 0.0, py::arg("f") = 1.0, py::arg("tlag") = 0.0,
            py::arg("duration") = 0.0, py::arg("fraction") = 1.0,
            py::arg("fraction_by_position") = std::vector<double>{}, py::arg("target") = "",
            py::arg("name") = "")
-      .def_readwrite("ka", &Absorption::ka, "First-order absorption rate constant, 1/min.")
-      .def_readwrite("f", &Absorption::f, "Bioavailability, in (0, 1].")
-      .def_readwrite("tlag", &Absorption::tlag, "Lag time, min.")
-      .def_readwrite("duration", &Absorption::duration,
-                     "Zero-order input duration, min (0: instantaneous).")
-      .def_readwrite("fraction", &Absorption::fraction,
-                     "Fraction of each dose sent down this path, in (0, 1].")
+      .def_property(
+          "ka", [](const Absorption& a) { return a.ka; },
+          [](Absorption& a, Arg<double> v) { a.ka = as_double(v, "Absorption", "ka"); },
+          "First-order absorption rate constant, 1/min.")
+      .def_property(
+          "f", [](const Absorption& a) { return a.f; },
+          [](Absorption& a, Arg<double> v) { a.f = as_double(v, "Absorption", "f"); },
+          "Bioavailability, in (0, 1].")
+      .def_property(
+          "tlag", [](const Absorption& a) { return a.tlag; },
+          [](Absorption& a, Arg<double> v) { a.tlag = as_double(v, "Absorption", "tlag"); },
+          "Lag time, min.")
+      .def_property(
+          "duration", [](const Absorption& a) { return a.duration; },
+          [](Absorption& a, Arg<double> v) {
+            a.duration = as_double(v, "Absorption", "duration");
+          },
+          "Zero-order input duration, min (0: instantaneous).")
+      .def_property(
+          "fraction", [](const Absorption& a) { return a.fraction; },
+          [](Absorption& a, Arg<double> v) { a.fraction = as_double(v, "Absorption", "fraction"); },
+          "Fraction of each dose sent down this path, in (0, 1].")
       .def_readwrite("fraction_by_position", &Absorption::fraction_by_position,
                      "Fraction by the dose's position in a session (a copy; assign a new list).")
       .def_readwrite("target", &Absorption::target,
@@ -488,12 +512,16 @@ Absorption(ka=0.05, f=0.45, tlag=0)
            py::arg("routes") = py::none())
       .def_static(
           "from_micro",
-          [](double v1, double k10, double k12, double k21, double k13, double k31,
-             std::optional<double> ke0, const py::object& routes) {
-            Model mm = Model::from_micro(
-                MicroConstants{
-                    .v1 = v1, .k10 = k10, .k12 = k12, .k21 = k21, .k13 = k13, .k31 = k31},
-                ke0);
+          [](Arg<double> v1, Arg<double> k10, Arg<double> k12, Arg<double> k21, Arg<double> k13,
+             Arg<double> k31, Arg<std::optional<double>> ke0, const py::object& routes) {
+            constexpr const char* w = "Model.from_micro";
+            Model mm = Model::from_micro(MicroConstants{.v1 = as_double(v1, w, "v1"),
+                                                        .k10 = as_double(k10, w, "k10"),
+                                                        .k12 = as_double(k12, w, "k12"),
+                                                        .k21 = as_double(k21, w, "k21"),
+                                                        .k13 = as_double(k13, w, "k13"),
+                                                        .k31 = as_double(k31, w, "k31")},
+                                         as_optional_double(ke0, w, "ke0"));
             add_routes(mm, routes, "Model.from_micro");
             return mm;
           },
@@ -528,8 +556,11 @@ Examples
       // General network builder: each returns the model itself.
       .def(
           "add_compartment",
-          [](Model& self, std::string name, double volume_l, std::string parameter_name) -> Model& {
-            return self.add_compartment(std::move(name), volume_l, std::move(parameter_name));
+          [](Model& self, std::string name, Arg<double> volume_l,
+             std::string parameter_name) -> Model& {
+            return self.add_compartment(std::move(name),
+                                        as_double(volume_l, "Model.add_compartment", "volume_l"),
+                                        std::move(parameter_name));
           },
           py::arg("name"), py::arg("volume_l"), py::arg("parameter_name") = "",
           py::return_value_policy::reference_internal,
@@ -542,18 +573,21 @@ Examples
           "Adds an absorption depot: it holds mass (mg), has no volume. Returns the model.")
       .def(
           "add_transfer",
-          [](Model& self, const std::string& from, const std::string& to, double rate_per_min,
+          [](Model& self, const std::string& from, const std::string& to, Arg<double> rate_per_min,
              std::string parameter_name) -> Model& {
-            return self.add_transfer(from, to, rate_per_min, std::move(parameter_name));
+            return self.add_transfer(from, to,
+                                     as_double(rate_per_min, "Model.add_transfer", "rate_per_min"),
+                                     std::move(parameter_name));
           },
           py::arg("from_"), py::arg("to"), py::arg("rate_per_min"), py::arg("parameter_name"),
           py::return_value_policy::reference_internal,
           "First-order transfer from_ -> to at rate_per_min (1/min). Returns the model.")
       .def(
           "add_flow",
-          [](Model& self, const std::string& from, const std::string& to, double q_l_per_min,
+          [](Model& self, const std::string& from, const std::string& to, Arg<double> q_l_per_min,
              std::string parameter_name) -> Model& {
-            return self.add_flow(from, to, q_l_per_min, std::move(parameter_name));
+            return self.add_flow(from, to, as_double(q_l_per_min, "Model.add_flow", "q_l_per_min"),
+                                 std::move(parameter_name));
           },
           py::arg("from_"), py::arg("to"), py::arg("q_l_per_min"), py::arg("parameter_name"),
           py::return_value_policy::reference_internal,
@@ -561,9 +595,11 @@ Examples
           "Returns the model.")
       .def(
           "add_exchange",
-          [](Model& self, const std::string& a, const std::string& b, double q_l_per_min,
+          [](Model& self, const std::string& a, const std::string& b, Arg<double> q_l_per_min,
              std::string parameter_name) -> Model& {
-            return self.add_exchange(a, b, q_l_per_min, std::move(parameter_name));
+            return self.add_exchange(a, b,
+                                     as_double(q_l_per_min, "Model.add_exchange", "q_l_per_min"),
+                                     std::move(parameter_name));
           },
           py::arg("a"), py::arg("b"), py::arg("q_l_per_min"), py::arg("parameter_name"),
           py::return_value_policy::reference_internal,
@@ -571,9 +607,11 @@ Examples
           "Returns the model.")
       .def(
           "add_elimination",
-          [](Model& self, const std::string& from, double rate_per_min,
+          [](Model& self, const std::string& from, Arg<double> rate_per_min,
              std::string parameter_name) -> Model& {
-            return self.add_elimination(from, rate_per_min, std::move(parameter_name));
+            return self.add_elimination(
+                from, as_double(rate_per_min, "Model.add_elimination", "rate_per_min"),
+                std::move(parameter_name));
           },
           py::arg("from_"), py::arg("rate_per_min"), py::arg("parameter_name"),
           py::return_value_policy::reference_internal,
@@ -581,9 +619,11 @@ Examples
           "Returns the model.")
       .def(
           "add_clearance",
-          [](Model& self, const std::string& from, double cl_l_per_min,
+          [](Model& self, const std::string& from, Arg<double> cl_l_per_min,
              std::string parameter_name) -> Model& {
-            return self.add_clearance(from, cl_l_per_min, std::move(parameter_name));
+            return self.add_clearance(
+                from, as_double(cl_l_per_min, "Model.add_clearance", "cl_l_per_min"),
+                std::move(parameter_name));
           },
           py::arg("from_"), py::arg("cl_l_per_min"), py::arg("parameter_name"),
           py::return_value_policy::reference_internal,
@@ -598,8 +638,8 @@ Examples
           "Chooses the compartment whose concentration is reported as Cp. Returns the model.")
       .def(
           "set_effect_site",
-          [](Model& self, double ke0, const std::string& driver) -> Model& {
-            return self.set_effect_site(ke0, driver);
+          [](Model& self, Arg<double> ke0, const std::string& driver) -> Model& {
+            return self.set_effect_site(as_double(ke0, "Model.set_effect_site", "ke0"), driver);
           },
           py::arg("ke0"), py::arg("driver") = "", py::return_value_policy::reference_internal,
           "Attaches an effect site with ke0 (1/min) to driver (default: the plasma "
@@ -629,12 +669,15 @@ A dose by the route is split between the paths by their ``fraction`` (or
       .def("parameter_names", &Model::parameter_names, "Names of all parameters, in order.")
       .def(
           "parameter",
-          [](const Model& self, const std::string& name) { return self.parameter(name); },
+          [](const Model& self, Arg<std::string> name) {
+            return self.parameter(as_str(name, "Model.parameter", "name"));
+          },
           py::arg("name"), "Value of a named parameter (its unit: parameter_unit(name)).")
       .def(
           "set_parameter",
-          [](Model& self, const std::string& name, double value) -> Model& {
-            return self.set_parameter(name, value);
+          [](Model& self, Arg<std::string> name, Arg<double> value) -> Model& {
+            constexpr const char* w = "Model.set_parameter";
+            return self.set_parameter(as_str(name, w, "name"), as_double(value, w, "value"));
           },
           py::arg("name"), py::arg("value"), py::return_value_policy::reference_internal,
           "Sets a named parameter, validated as at construction. Returns the model.")
@@ -648,8 +691,9 @@ A dose by the route is split between the paths by their ``fraction`` (or
           "All parameters as a dict {name: value} (a copy; units from parameter_unit).")
       .def(
           "parameter_unit",
-          [](const Model& self, const std::string& name) {
-            return std::string(unit_of(find_parameter(self, name).kind));
+          [](const Model& self, Arg<std::string> name) {
+            const std::string n = as_str(name, "Model.parameter_unit", "name");
+            return std::string(unit_of(find_parameter(self, n).kind));
           },
           py::arg("name"), "Unit of a parameter: 'L', 'L/min', '1/min', 'min' or '' (f).")
       // Structure.
@@ -659,7 +703,9 @@ A dose by the route is split between the paths by their ``fraction`` (or
                              "Names of the defined routes (the built-in 'iv' is not listed).")
       .def(
           "has_route",
-          [](const Model& self, const std::string& name) { return self.has_route(name); },
+          [](const Model& self, Arg<std::string> name) {
+            return self.has_route(as_str(name, "Model.has_route", "name"));
+          },
           py::arg("name"), "Whether a dose can be given by this route (including 'iv').")
       .def_property_readonly("has_effect_site", &Model::has_effect_site,
                              "Whether the model has an effect site (a ke0).")

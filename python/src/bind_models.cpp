@@ -99,21 +99,31 @@ void bind_models(py::module_& m) {
   m.def("models_keys", &models::keys, "Keys of the catalogue's models, in catalogue order.");
 
   m.def(
-      "models_info", [](const std::string& key) { return info_dict(models::info(key)); },
+      "models_info",
+      [](Arg<std::string> key) {
+        return info_dict(models::info(as_str(key, "models.info", "key")));
+      },
       py::arg("key"),
       "Metadata of one catalogue model as a dict (citation, doi, pmid, drug, analyte, routes, "
       "population, covariates with ranges, ke0 source, parameters as published).");
 
   m.def(
       "models_get",
-      [](const std::string& key, const models::Covariates& covariates, bool extrapolate,
-         std::optional<std::string> ke0, std::optional<double> ke0_per_min,
-         std::optional<std::string> preset) {
+      [](Arg<std::string> key_arg, const py::dict& covariate_dict, Arg<bool> extrapolate,
+         Arg<std::optional<std::string>> ke0, Arg<std::optional<double>> ke0_per_min,
+         Arg<std::optional<std::string>> preset) {
+        constexpr const char* w = "models.get";
+        const std::string key = as_str(key_arg, w, "key");
+        models::Covariates covariates;
+        for (auto [name, value] : covariate_dict) {
+          const std::string n = as_str(name, w, "covariate name");
+          covariates[n] = as_double(value, w, n);
+        }
         models::BuildOptions o;
-        o.extrapolate = extrapolate;
-        o.ke0_per_min = ke0_per_min;
-        if (ke0) o.ke0 = *ke0;
-        if (preset) o.preset = *preset;
+        o.extrapolate = as_bool(extrapolate, w, "extrapolate");
+        o.ke0_per_min = as_optional_double(ke0_per_min, w, "ke0_per_min");
+        if (auto k = as_optional_str(ke0, w, "ke0")) o.ke0 = *k;
+        if (auto p = as_optional_str(preset, w, "preset")) o.preset = *p;
         return models::get(key, covariates, o);
       },
       py::arg("key"), py::arg("covariates"), py::arg("extrapolate") = false,
@@ -123,17 +133,24 @@ void bind_models(py::module_& m) {
 
   m.def(
       "models_out_of_range",
-      [](const std::string& key, const models::Covariates& covariates) {
-        return models::out_of_range(key, covariates);
+      [](Arg<std::string> key, const py::dict& covariate_dict) {
+        constexpr const char* w = "models.out_of_range";
+        models::Covariates covariates;
+        for (auto [name, value] : covariate_dict) {
+          const std::string n = as_str(name, w, "covariate name");
+          covariates[n] = as_double(value, w, n);
+        }
+        return models::out_of_range(as_str(key, w, "key"), covariates);
       },
       py::arg("key"), py::arg("covariates"),
       "Messages for covariates outside the published range (empty list when none is).");
 
   m.def(
       "models_reproductions",
-      [](const std::string& key) {
+      [](Arg<std::string> key) {
         py::list out;
-        for (const auto& r : models::reproductions(key)) out.append(reproduction_dict(r));
+        for (const auto& r : models::reproductions(as_str(key, "models.reproductions", "key")))
+          out.append(reproduction_dict(r));
         return out;
       },
       py::arg("key"),

@@ -120,10 +120,11 @@ time_above_min : float
 
   m.def(
       "onset",
-      [](const Result& result, double threshold_ng_ml, const std::string& series) {
-        const Series s = parse_series(series, "onset");
+      [](const Result& result, Arg<double> threshold_ng_ml, Arg<std::string> series) {
+        const double threshold = as_double(threshold_ng_ml, "onset", "threshold_ng_ml");
+        const Series s = parse_series(as_str(series, "onset", "series"), "onset");
         py::gil_scoped_release release;
-        return onset(result, threshold_ng_ml, s);
+        return onset(result, threshold, s);
       },
       py::arg("result"), py::arg("threshold_ng_ml"), py::arg("series") = "cp",
       R"doc(Onset metrics of a result for a concentration threshold.
@@ -156,9 +157,10 @@ Examples
 
   m.def(
       "peak",
-      [](const Result& result, const std::string& series) {
+      [](const Result& result, Arg<std::string> series) {
+        const std::string name = as_str(series, "peak", "series");
         py::gil_scoped_release release;
-        return peak(result, std::string_view(series));
+        return peak(result, std::string_view(name));
       },
       py::arg("result"), py::arg("series") = "cp",
       "The highest value of a series over the result's window (first to last output time) and "
@@ -188,9 +190,11 @@ Examples
 
   m.def(
       "threshold_times",
-      [](const Result& result, double threshold_ng_ml, const std::string& series) {
+      [](const Result& result, Arg<double> threshold_ng_ml, Arg<std::string> series) {
+        const double threshold = as_double(threshold_ng_ml, "threshold_times", "threshold_ng_ml");
+        const std::string name = as_str(series, "threshold_times", "series");
         py::gil_scoped_release release;
-        return threshold_times(result, threshold_ng_ml, series);
+        return threshold_times(result, threshold, name);
       },
       py::arg("result"), py::arg("threshold_ng_ml"), py::arg("series") = "cp",
       "When a series ('cp' by default, 'ce', or a reported analyte) is at or above "
@@ -199,7 +203,9 @@ Examples
 
   m.def(
       "auc_ng_min_ml",
-      [](const Result& result, std::optional<double> t0_min, std::optional<double> t1_min) {
+      [](const Result& result, Arg<std::optional<double>> t0, Arg<std::optional<double>> t1) {
+        const std::optional<double> t0_min = as_optional_double(t0, "auc", "t0_min");
+        const std::optional<double> t1_min = as_optional_double(t1, "auc", "t1_min");
         const auto& t = result.time_min();
         KETASIM_CHECK(!t.empty(), "auc", "result", "simulated", "empty");
         const double a = t0_min.value_or(t.front()), b = t1_min.value_or(t.back());

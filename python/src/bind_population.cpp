@@ -14,24 +14,6 @@
 namespace ketasim::python {
 namespace {
 
-using Doubles = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-/// A 1-D float64 array of real numbers from any sequence, naming `field` when it is not one.
-std::vector<double> as_vector(const py::handle& obj, const std::string& field) {
-  if (py::isinstance<py::str>(obj) || py::isinstance<py::bytes>(obj))
-    fail_got("simulate_population", field, "a 1-D sequence of numbers", repr_of(obj));
-  if (py::isinstance<py::array>(obj)) {
-    const char kind = obj.cast<py::array>().dtype().kind();
-    if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
-      fail_got("simulate_population", field, "an array of real numbers",
-               "dtype " + repr_of(obj.attr("dtype")));
-  }
-  Doubles a = Doubles::ensure(obj);
-  if (!a || a.ndim() != 1)
-    fail_got("simulate_population", field, "a 1-D sequence of numbers", repr_of(obj));
-  return {a.data(), a.data() + a.size()};
-}
-
 std::vector<NamedValues> named_arrays(const py::object& obj, const char* field) {
   std::vector<NamedValues> out;
   if (obj.is_none()) return out;
@@ -41,7 +23,8 @@ std::vector<NamedValues> named_arrays(const py::object& obj, const char* field) 
     if (!py::isinstance<py::str>(k))
       fail_got("simulate_population", std::string(field) + " key", "a name (str)", repr_of(k));
     const std::string name = k.cast<std::string>();
-    out.push_back({name, as_vector(v, std::string(field) + "[\"" + name + "\"]")});
+    out.push_back(
+        {name, as_vector(v, "simulate_population", std::string(field) + "[\"" + name + "\"]")});
   }
   return out;
 }
@@ -296,8 +279,13 @@ py::array matrix_copy(const RowMatrix& m) {
 }  // namespace
 
 void bind_population(py::module_& m) {
-  m.def("sd_from_cv", &sd_from_cv, py::arg("cv_percent"),
-        R"doc(SD of the log-parameter for a log-normal parameter with this %CV: sqrt(ln(1 + CV^2)).
+  m.def(
+      "sd_from_cv",
+      [](Arg<double> cv_percent) {
+        return sd_from_cv(as_double(cv_percent, "sd_from_cv", "cv_percent"));
+      },
+      py::arg("cv_percent"),
+      R"doc(SD of the log-parameter for a log-normal parameter with this %CV: sqrt(ln(1 + CV^2)).
 
 Papers give inter-individual variability as %CV or as omega^2 (then sd = sqrt(omega^2)).
 
@@ -386,7 +374,10 @@ value per subject.
           [](const Population& p) { return std::string(output_name(p.threshold_series())); },
           "Concentration the thresholds apply to: 'cp', 'ce' or 'cp_observed'.")
       .def(
-          "onset_min", [](const Population& p, double thr) { return to_numpy(p.onset_min(thr)); },
+          "onset_min",
+          [](const Population& p, Arg<double> thr) {
+            return to_numpy(p.onset_min(as_double(thr, "Population.onset_min", "threshold_ng_ml")));
+          },
           py::arg("threshold_ng_ml"),
           "Each subject's onset time for a simulated threshold, min (NaN: never).")
       .def(
@@ -401,15 +392,20 @@ value per subject.
           "Each subject's total time at or above a simulated threshold, min.")
       .def(
           "percentiles",
-          [](const Population& p, const std::vector<double>& pct, const std::string& series) {
-            return matrix_copy(p.percentiles(pct, parse_output(series)));
+          [](const Population& p, Arg<Doubles> pct, Arg<std::string> series) {
+            constexpr const char* w = "Population.percentiles";
+            return matrix_copy(p.percentiles(as_vector(pct, w, "percentiles"),
+                                             parse_output(as_str(series, w, "series"))));
           },
           py::arg("percentiles"), py::arg("series") = "cp",
           "Percentiles of a concentration at each time, (len(percentiles), T).")
       .def(
           "fraction_above",
-          [](const Population& p, double thr, const std::string& series, bool cumulative) {
-            return to_numpy(p.fraction_above(thr, parse_output(series), cumulative));
+          [](const Population& p, Arg<double> thr, Arg<std::string> series, Arg<bool> cumulative) {
+            constexpr const char* w = "Population.fraction_above";
+            return to_numpy(p.fraction_above(as_double(thr, w, "threshold_ng_ml"),
+                                             parse_output(as_str(series, w, "series")),
+                                             as_bool(cumulative, w, "cumulative")));
           },
           py::arg("threshold_ng_ml"), py::arg("series") = "cp", py::arg("cumulative") = true,
           "Fraction of subjects that reached the threshold by each time (or are above it).")
@@ -424,18 +420,21 @@ value per subject.
 
   m.def(
       "simulate_population",
-      [](const Model& model, const Regimen& regimen, const py::object& times_obj, std::size_t n,
-         std::uint64_t seed, std::size_t first_subject, const py::object& variability,
+      [](const Model& model, const Regimen& regimen, Arg<Doubles> times_min, Arg<std::size_t> n,
+         Arg<std::uint64_t> seed, Arg<std::size_t> first_subject, const py::object& variability,
          const py::object& correlation, const py::object& parameters, const py::object& covariates,
-         const py::object& model_for, double additive_ng_ml, double proportional, unsigned threads,
-         bool keep_individual, const std::vector<double>& thresholds_ng_ml,
-         const std::string& threshold_series, const std::string& method, double rtol, double atol,
-         std::size_t max_steps) {
-        const std::vector<double> times = as_vector(times_obj, "times_min");
+         const py::object& model_for, Arg<double> additive_ng_ml, Arg<double> proportional,
+         Arg<unsigned> threads, Arg<bool> keep_individual, Arg<Doubles> thresholds_ng_ml,
+         Arg<std::string> threshold_series, Arg<std::string> method, Arg<double> rtol,
+         Arg<double> atol, Arg<std::size_t> max_steps) {
+        constexpr const char* w = "simulate_population";
+        const Doubles times_array = as_times(times_min, w);
+        const std::vector<double> times(times_array.data(),
+                                        times_array.data() + times_array.size());
         PopulationSpec spec;
-        spec.n = n;
-        spec.seed = seed;
-        spec.first_subject = first_subject;
+        spec.n = as_int(n, w, "n");
+        spec.seed = as_int(seed, w, "seed");
+        spec.first_subject = as_int(first_subject, w, "first_subject");
         if (!variability.is_none()) {
           if (!py::isinstance<py::dict>(variability))
             fail_got("simulate_population", "variability",
@@ -445,18 +444,11 @@ value per subject.
               fail_got("simulate_population", "variability key", "a parameter name (str)",
                        repr_of(k));
             const std::string name = k.cast<std::string>();
-            if (!py::isinstance<py::float_>(v) && !py::isinstance<py::int_>(v) &&
-                !py::hasattr(v, "__float__"))
-              fail_got("simulate_population", "variability[\"" + name + "\"]",
-                       "a number (SD of the log-parameter)", repr_of(v));
-            spec.variability.push_back({name, v.cast<double>()});
+            spec.variability.push_back({name, as_double(v, w, "variability[\"" + name + "\"]")});
           }
         }
         if (!correlation.is_none()) {
-          auto c = Doubles::ensure(correlation);
-          if (!c || c.ndim() != 2)
-            fail_got("simulate_population", "correlation", "a square 2-D array",
-                     repr_of(correlation));
+          const Doubles c = as_doubles(correlation, w, "correlation", 2);
           spec.correlation.resize(c.shape(0), c.shape(1));
           for (py::ssize_t i = 0; i < c.shape(0); ++i)
             for (py::ssize_t j = 0; j < c.shape(1); ++j) spec.correlation(i, j) = c.at(i, j);
@@ -481,14 +473,17 @@ value per subject.
             return built.cast<Model>();
           };
         }
-        spec.residual = {.additive_ng_ml = additive_ng_ml, .proportional = proportional};
+        spec.residual = {.additive_ng_ml = as_double(additive_ng_ml, w, "additive_ng_ml"),
+                         .proportional = as_double(proportional, w, "proportional")};
         PopulationOptions opt;
-        opt.threads = threads;
-        opt.keep_individual = keep_individual;
-        opt.thresholds_ng_ml = thresholds_ng_ml;
-        opt.threshold_series = parse_output(threshold_series);
-        opt.solver = {
-            .method = parse_method(method), .rtol = rtol, .atol = atol, .max_steps = max_steps};
+        opt.threads = as_int(threads, w, "threads");
+        opt.keep_individual = as_bool(keep_individual, w, "keep_individual");
+        opt.thresholds_ng_ml = as_vector(thresholds_ng_ml, w, "thresholds_ng_ml");
+        opt.threshold_series = parse_output(as_str(threshold_series, w, "threshold_series"));
+        opt.solver = {.method = parse_method(as_str(method, w, "method")),
+                      .rtol = as_double(rtol, w, "rtol"),
+                      .atol = as_double(atol, w, "atol"),
+                      .max_steps = as_int(max_steps, w, "max_steps")};
         // The workers read the model and the regimen while the GIL is released: our own copies,
         // which no other Python thread can change meanwhile (times and per-subject values are
         // copies already).
@@ -502,7 +497,7 @@ value per subject.
       py::arg("correlation") = py::none(), py::arg("parameters") = py::none(),
       py::arg("covariates") = py::none(), py::arg("model_for") = py::none(),
       py::arg("additive_ng_ml") = 0.0, py::arg("proportional") = 0.0, py::arg("threads") = 0,
-      py::arg("keep_individual") = true, py::arg("thresholds_ng_ml") = std::vector<double>{},
+      py::arg("keep_individual") = true, py::arg("thresholds_ng_ml") = py::tuple(),
       py::arg("threshold_series") = "cp", py::arg("method") = "exact", py::arg("rtol") = 1e-8,
       py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
 }

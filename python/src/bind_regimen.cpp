@@ -97,8 +97,14 @@ Regimen regimen_from_state(const py::object& state) {
 }  // namespace
 
 void bind_regimen(py::module_& m) {
-  m.def("mg_per_kg", &mg_per_kg, py::arg("dose_mg_per_kg"), py::arg("weight_kg"),
-        R"doc(Dose in mg for a dose in mg/kg and a body weight in kg.
+  m.def(
+      "mg_per_kg",
+      [](Arg<double> dose_mg_per_kg, Arg<double> weight_kg) {
+        return mg_per_kg(as_double(dose_mg_per_kg, "mg_per_kg", "dose_mg_per_kg"),
+                         as_double(weight_kg, "mg_per_kg", "weight_kg"));
+      },
+      py::arg("dose_mg_per_kg"), py::arg("weight_kg"),
+      R"doc(Dose in mg for a dose in mg/kg and a body weight in kg.
 
 >>> import ketasim as ks
 >>> ks.mg_per_kg(0.5, 70.0)
@@ -138,13 +144,14 @@ Examples
       .def(py::init<>(), "An empty regimen.")
       .def(
           "bolus",
-          [](Regimen& self, double dose_mg, double time_min, std::string compartment,
-             double interval_min, int count) -> Regimen& {
-            return self.bolus(Bolus{.dose_mg = dose_mg,
-                                    .time_min = time_min,
-                                    .compartment = std::move(compartment),
-                                    .interval_min = interval_min,
-                                    .count = count});
+          [](Regimen& self, Arg<double> dose_mg, Arg<double> time_min, Arg<std::string> compartment,
+             Arg<double> interval_min, Arg<int> count) -> Regimen& {
+            constexpr const char* w = "Regimen.bolus";
+            return self.bolus(Bolus{.dose_mg = as_double(dose_mg, w, "dose_mg"),
+                                    .time_min = as_double(time_min, w, "time_min"),
+                                    .compartment = as_str(compartment, w, "compartment"),
+                                    .interval_min = as_double(interval_min, w, "interval_min"),
+                                    .count = as_int(count, w, "count")});
           },
           py::arg("dose_mg"), py::arg("time_min") = 0.0, py::kw_only(), py::arg("compartment") = "",
           py::arg("interval_min") = 0.0, py::arg("count") = 1,
@@ -169,16 +176,19 @@ Regimen
 )doc")
       .def(
           "infusion",
-          [](Regimen& self, std::optional<double> dose_mg, std::optional<double> rate_mg_per_min,
-             double start_min, double duration_min, std::string compartment, double interval_min,
-             int count) -> Regimen& {
-            return self.infusion(Infusion{.dose_mg = dose_mg,
-                                          .rate_mg_per_min = rate_mg_per_min,
-                                          .start_min = start_min,
-                                          .duration_min = duration_min,
-                                          .compartment = std::move(compartment),
-                                          .interval_min = interval_min,
-                                          .count = count});
+          [](Regimen& self, Arg<std::optional<double>> dose_mg,
+             Arg<std::optional<double>> rate_mg_per_min, Arg<double> start_min,
+             Arg<double> duration_min, Arg<std::string> compartment, Arg<double> interval_min,
+             Arg<int> count) -> Regimen& {
+            constexpr const char* w = "Regimen.infusion";
+            return self.infusion(Infusion{
+                .dose_mg = as_optional_double(dose_mg, w, "dose_mg"),
+                .rate_mg_per_min = as_optional_double(rate_mg_per_min, w, "rate_mg_per_min"),
+                .start_min = as_double(start_min, w, "start_min"),
+                .duration_min = as_double(duration_min, w, "duration_min"),
+                .compartment = as_str(compartment, w, "compartment"),
+                .interval_min = as_double(interval_min, w, "interval_min"),
+                .count = as_int(count, w, "count")});
           },
           py::kw_only(), py::arg("dose_mg") = py::none(), py::arg("rate_mg_per_min") = py::none(),
           py::arg("start_min") = 0.0, py::arg("duration_min"), py::arg("compartment") = "",
@@ -208,13 +218,15 @@ Regimen
 )doc")
       .def(
           "dose",
-          [](Regimen& self, const std::string& route, double dose_mg, double time_min, int position,
-             double interval_min, int count) -> Regimen& {
-            return self.dose(route, Dose{.dose_mg = dose_mg,
-                                         .time_min = time_min,
-                                         .position = position,
-                                         .interval_min = interval_min,
-                                         .count = count});
+          [](Regimen& self, Arg<std::string> route, Arg<double> dose_mg, Arg<double> time_min,
+             Arg<int> position, Arg<double> interval_min, Arg<int> count) -> Regimen& {
+            constexpr const char* w = "Regimen.dose";
+            const std::string name = as_str(route, w, "route");
+            return self.dose(name, Dose{.dose_mg = as_double(dose_mg, w, "dose_mg"),
+                                        .time_min = as_double(time_min, w, "time_min"),
+                                        .position = as_int(position, w, "position"),
+                                        .interval_min = as_double(interval_min, w, "interval_min"),
+                                        .count = as_int(count, w, "count")});
           },
           py::arg("route"), py::arg("dose_mg"), py::arg("time_min") = 0.0, py::kw_only(),
           py::arg("position") = 1, py::arg("interval_min") = 0.0, py::arg("count") = 1,
@@ -241,13 +253,15 @@ Regimen
 )doc")
       .def(
           "nasal_spray",
-          [](Regimen& self, double dose_mg, double start_min, double device_mg, double interval_min,
-             std::string route) -> Regimen& {
-            return self.nasal_spray(NasalSpray{.dose_mg = dose_mg,
-                                               .start_min = start_min,
-                                               .device_mg = device_mg,
-                                               .interval_min = interval_min,
-                                               .route = std::move(route)});
+          [](Regimen& self, Arg<double> dose_mg, Arg<double> start_min, Arg<double> device_mg,
+             Arg<double> interval_min, Arg<std::string> route) -> Regimen& {
+            constexpr const char* w = "Regimen.nasal_spray";
+            return self.nasal_spray(
+                NasalSpray{.dose_mg = as_double(dose_mg, w, "dose_mg"),
+                           .start_min = as_double(start_min, w, "start_min"),
+                           .device_mg = as_double(device_mg, w, "device_mg"),
+                           .interval_min = as_double(interval_min, w, "interval_min"),
+                           .route = as_str(route, w, "route")});
           },
           py::arg("dose_mg"), py::arg("start_min") = 0.0, py::kw_only(),
           py::arg("device_mg") = 28.0, py::arg("interval_min") = 5.0,

@@ -12,31 +12,6 @@
 namespace ketasim::python {
 namespace {
 
-using Times = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-/// Any 1-D sequence of real numbers (list, tuple, NumPy array of any real dtype and strides)
-/// as a contiguous float64 array; no copy when it already is one.
-Times as_times(const py::object& obj) {
-  if (py::isinstance<py::array>(obj)) {
-    const char kind = obj.cast<py::array>().dtype().kind();
-    if (kind != 'f' && kind != 'i' && kind != 'u')
-      fail_got("simulate", "times_min", "an array of real numbers",
-               "dtype " + repr_of(obj.attr("dtype")));
-  } else if (py::isinstance<py::str>(obj) || py::isinstance<py::bytes>(obj)) {
-    fail_got("simulate", "times_min", "a 1-D sequence of times (min)", repr_of(obj));
-  }
-  Times t = Times::ensure(obj);
-  if (!t) fail_got("simulate", "times_min", "a 1-D sequence of times (min)", repr_of(obj));
-  if (t.ndim() != 1) {
-    std::ostringstream shape;
-    shape << "an array of shape (";
-    for (py::ssize_t i = 0; i < t.ndim(); ++i) shape << (i ? ", " : "") << t.shape(i);
-    shape << (t.ndim() == 1 ? ",)" : ")");
-    fail_got("simulate", "times_min", "1-D", shape.str());
-  }
-  return t;
-}
-
 std::string result_repr(const Result& r) {
   std::ostringstream os;
   os << "Result(" << r.size() << " times";
@@ -58,8 +33,8 @@ model : Model
 regimen : Regimen
     The doses.
 times_min : array_like of float, shape (n,)
-    Output times, min: sorted, finite, >= 0. Any real dtype and any strides (list, tuple,
-    NumPy array).
+    Output times, min: sorted, finite, >= 0; at most ``MAX_TIMES`` (10,000,000) of them. Any
+    real dtype and any strides (list, tuple, NumPy array).
 method : {"exact", "ode", "ode_stiff"}
     "exact": matrix exponential of the augmented linear system (default). "ode": Dormand-Prince
     5(4) with dense output. "ode_stiff": Rosenbrock 4.
@@ -75,6 +50,9 @@ Result
 
 Raises
 ------
+TypeError
+    An argument of the wrong type, naming it (``simulate: rtol must be a real number, got
+    '1e-6'``).
 ValueError
     Bad input, naming the field and value (e.g. ``simulate: times_min[2] must be sorted``).
 SolverError
@@ -173,8 +151,9 @@ columns : list of str
                              "Names of the extra analytes (e.g. a metabolite).")
       .def(
           "concentration_ng_ml",
-          [](const Result& r, const std::string& compartment) {
-            return to_numpy(r.concentration_ng_ml(compartment));
+          [](const Result& r, Arg<std::string> compartment) {
+            return to_numpy(r.concentration_ng_ml(
+                as_str(compartment, "Result.concentration_ng_ml", "compartment")));
           },
           py::arg("compartment"),
           "Concentration of the plasma compartment or a reported analyte, ng/mL (1-D).")
@@ -193,14 +172,17 @@ then one <compartment>_mg per compartment. ImportError when pandas is not instal
 
   m.def(
       "simulate",
-      [](const Model& model, const Regimen& regimen, const py::object& times_min,
-         const std::string& method, double rtol, double atol, long long max_steps) {
-        const Times t = as_times(times_min);
-        if (max_steps < 1) detail::fail("simulate", "max_steps", ">= 1", max_steps);
-        const Options options{.method = parse_method(method),
-                              .rtol = rtol,
-                              .atol = atol,
-                              .max_steps = static_cast<std::size_t>(max_steps)};
+      [](const Model& model, const Regimen& regimen, Arg<Doubles> times_min,
+         Arg<std::string> method, Arg<double> rtol, Arg<double> atol, Arg<long long> max_steps) {
+        constexpr const char* w = "simulate";
+        const Doubles t = as_times(times_min, w);
+        const Method parsed = parse_method(as_str(method, w, "method"));
+        const long long steps = as_int(max_steps, w, "max_steps");
+        if (steps < 1) detail::fail(w, "max_steps", ">= 1", steps);
+        const Options options{.method = parsed,
+                              .rtol = as_double(rtol, w, "rtol"),
+                              .atol = as_double(atol, w, "atol"),
+                              .max_steps = static_cast<std::size_t>(steps)};
         // Copies, so that another Python thread cannot change them while the GIL is released.
         const Model model_copy = model;
         const Regimen regimen_copy = regimen;
@@ -213,6 +195,7 @@ then one <compartment>_mg per compartment. ImportError when pandas is not instal
       py::arg("max_steps") = 1'000'000, kSimulateDoc);
 
   m.attr("METHODS") = py::make_tuple("exact", "ode", "ode_stiff");
+  m.attr("MAX_TIMES") = kMaxTimes;
 }
 
 }  // namespace ketasim::python

@@ -115,14 +115,29 @@ def test_simulate_ode_scenario_with_plot(tmp_path):
     np.testing.assert_allclose(data[:, 1], cp, rtol=1e-7, atol=1e-8)  # ODE at rtol 1e-10
 
 
-def test_compare_racemic_writes_table_figure_and_csv(tmp_path):
+# The catalogue's intranasal racemic composite, preset yanagihara2003 (include/ketasim/models/
+# intranasal_racemic.hpp): F 0.45 (Yanagihara 2003), ka back-computed for Tmax 20 min
+# (Malinovsky 1996), on the Kamp 2020 disposition.
+YANAGIHARA_F, YANAGIHARA_TMAX_MIN = 0.45, 20.0
+
+
+def kamp2020_nasal_reference(weight_kg, ka, f):
+    m = kamp2020_reference(weight_kg)
+    return ref.RefModel(cl=m.cl, v1=m.v1, q2=m.q2, v2=m.v2, q3=m.q3, v3=m.v3, ke0=m.ke0, ka=ka,
+                        f=f)
+
+
+def test_compare_racemic_uses_the_catalogue_composite(tmp_path):
     out = ketasim("compare", "--nasal", "racemic", "--threshold-ng-ml", "100", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    for needle in ["70 kg", "IV 0.5 mg/kg over 40 min", "intranasal 50 mg", "Cmax", "Tmax",
-                   "Ce onset", "time above", "ng/mL", "Domino 1984", "Sleigh 2019",
-                   "Yanagihara 2003", "Malinovsky 1996"]:
-        assert needle in text
+    iv_label = "IV racemic ketamine 0.5 mg/kg over 40 min [kamp2020]"
+    nasal_label = "nasal racemic ketamine 50 mg [intranasal_racemic]"
+    for needle in ["70 kg", iv_label, nasal_label, "Cmax", "Tmax", "Ce onset", "time above",
+                   "ng/mL", "Kamp J", "composite, not a published model", "Sleigh",
+                   "Yanagihara 2003", "Malinovsky 1996", "preset yanagihara2003"]:
+        assert needle in text, needle
+    assert "Domino" not in text
     png = tmp_path / "ketasim_compare.png"
     csv_path = tmp_path / "ketasim_compare.csv"
     assert f"figure: {png}" in text and f"table:  {csv_path}" in text
@@ -132,50 +147,67 @@ def test_compare_racemic_writes_table_figure_and_csv(tmp_path):
                       "intranasal_ce_ng_ml"]
     t = np.arange(0.0, 241.0)
     np.testing.assert_array_equal(data[:, 0], t)
-    m = ref.domino(70.0)
-    states = ref.exact(m, ref.RefDoses().infusion(0.0, 40.0, "central", 35.0), t)
-    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(data[:, 2], ref.ce_ng_ml(m, states), rtol=1e-10, atol=1e-12)
-    # The nasal ka printed is chosen for Tmax = 20 min: check that Tmax on the reference.
+    m = kamp2020_reference(70.0)
+    iv = ref.RefDoses().infusion(0.0, 40.0, "central", 35.0)
+    states = ref.exact(m, iv, t)
+    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(data[:, 2], ref.ce_ng_ml(m, states), rtol=1e-9, atol=1e-9)
+    # The nasal arm: the printed ka with F 0.45 on the Kamp disposition; its Tmax is 20 min.
     ka = float(re.search(r"nasal ka ([0-9.]+) /min", text).group(1))
-    nm = ref.domino(70.0, ka=ka, f=0.45)
+    nm = kamp2020_nasal_reference(70.0, ka, YANAGIHARA_F)
+    nasal = ref.RefDoses().depot_dose(nm, 0.0, 50.0)
+    np.testing.assert_allclose(data[:, 3], ref.cp_ng_ml(nm, ref.exact(nm, nasal, t)),
+                               rtol=1e-4, atol=1e-6)  # ka printed to 5 digits
     fine = np.arange(15.0, 25.0, 0.01)
-    cp = ref.cp_ng_ml(nm, ref.exact(nm, ref.RefDoses().depot_dose(nm, 0.0, 50.0), fine))
-    assert fine[np.argmax(cp)] == pytest.approx(20.0, abs=0.1)  # ka printed to 4 digits
+    cp = ref.cp_ng_ml(nm, ref.exact(nm, nasal, fine))
+    assert fine[np.argmax(cp)] == pytest.approx(YANAGIHARA_TMAX_MIN, abs=0.2)
     # Table row for IV: onset where the reference Ce crosses 100 ng/mL (between samples).
-    row = next(line for line in text.splitlines() if line.startswith("IV 0.5 mg/kg"))
-    cells = row.split()[6:]  # Cmax, Tmax, Ce max, Ce onset, Ce offset, time above
-    cmax = ref.cp_at(m, ref.RefDoses().infusion(0.0, 40.0, "central", 35.0), 40.0)
-    assert float(cells[0]) == pytest.approx(cmax, abs=0.051)  # printed to 0.1
+    row = next(line for line in text.splitlines() if line.startswith(iv_label))
+    cells = row[len(iv_label):].split()  # Cmax, Tmax, Ce max, Ce onset, Ce offset, time above
+    assert float(cells[0]) == pytest.approx(ref.cp_at(m, iv, 40.0), abs=0.051)  # to 0.1
     assert float(cells[1]) == pytest.approx(40.0, abs=0.051)  # the end of the infusion
     ce = ref.ce_ng_ml(m, states)
     first = int(np.argmax(ce >= 100.0))
     assert t[first - 1] - 0.05 <= float(cells[3]) <= t[first] + 0.05
-    assert "never" in next(line for line in text.splitlines()
-                           if line.startswith("intranasal 50 mg"))
 
 
-def test_compare_options_change_weight_doses_threshold_and_paths(tmp_path):
+def test_compare_racemic_options_change_weight_doses_threshold_and_paths(tmp_path):
     out = ketasim("compare", "--nasal", "racemic", "--weight-kg", "80", "--iv-mg-per-kg", "0.25",
                   "--iv-duration-min",
                   "20", "--nasal-mg", "56", "--nasal-doses", "2", "--nasal-interval-min", "5",
                   "--threshold-ng-ml", "50", "--end-min", "120", "--step-min", "0.5",
-                  "--png", "a/../fig.png", "--csv", "curves.csv", cwd=tmp_path)
+                  "--png", "a/../fig", "--csv", "curves.csv", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "80 kg" in out.stdout and "IV 0.25 mg/kg over 20 min" in out.stdout
-    assert "intranasal 2 x 28 mg, 5 min apart" in out.stdout and "50 ng/mL" in out.stdout
+    assert "80 kg" in out.stdout and "IV racemic ketamine 0.25 mg/kg over 20 min" in out.stdout
+    assert "nasal racemic ketamine 2 x 28 mg, 5 min apart" in out.stdout
+    assert "50 ng/mL" in out.stdout
+    # --png without a suffix: the figure is a PNG and the path printed is the one written.
+    assert f"figure: {tmp_path / 'fig.png'}" in out.stdout
+    assert (tmp_path / "fig.png").stat().st_size > 20_000 and not (tmp_path / "fig").exists()
     header, data = read_csv(tmp_path / "curves.csv")
     assert data[-1, 0] == 120.0 and data[1, 0] == 0.5
-    m = ref.domino(80.0)
+    m = kamp2020_reference(80.0)
     states = ref.exact(m, ref.RefDoses().infusion(0.0, 20.0, "central", 20.0), data[:, 0])
-    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(data[:, 1], ref.cp_ng_ml(m, states), rtol=1e-9, atol=1e-9)
+
+
+def test_compare_racemic_f_and_tmax_options_back_compute_ka(tmp_path):
+    out = ketasim("compare", "--nasal", "racemic", "--nasal-f", "0.2", "--nasal-tmax-min", "15",
+                  "--no-plot", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "nasal F 0.2: given (--nasal-f)" in out.stdout
+    ka = float(re.search(r"nasal ka ([0-9.]+) /min for Tmax 15 min", out.stdout).group(1))
+    nm = kamp2020_nasal_reference(70.0, ka, 0.2)
+    fine = np.arange(10.0, 20.0, 0.01)
+    cp = ref.cp_ng_ml(nm, ref.exact(nm, ref.RefDoses().depot_dose(nm, 0.0, 50.0), fine))
+    assert fine[np.argmax(cp)] == pytest.approx(15.0, abs=0.2)
 
 
 def test_compare_without_plot_and_per_kg_nasal(tmp_path):
     out = ketasim("compare", "--nasal", "racemic", "--no-plot", "--nasal-mg-per-kg", "1",
                   cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "intranasal 70 mg" in out.stdout and "figure:" not in out.stdout
+    assert "nasal racemic ketamine 70 mg" in out.stdout and "figure:" not in out.stdout
     assert not (tmp_path / "ketasim_compare.png").exists()
 
 
@@ -187,8 +219,10 @@ def test_compare_without_plot_and_per_kg_nasal(tmp_path):
     (["compare", "--nasal-mg", "50", "--nasal-mg-per-kg", "1"], "not allowed with argument"),
     (["compare", "--step-min", "500"], "--step-min must be <= --end-min"),
     (["compare", "--esketamine-mg", "50"], "--esketamine-mg must be a whole number of 28 mg"),
-    (["compare", "--ke0", "guess"], "invalid choice: 'guess'"),
-    (["compare", "--ke0", "sleigh2019", "--ke0-per-min", "1"], "not allowed with argument"),
+    (["compare", "--ke0", "guess"], "--ke0 must be a number (1/min), got 'guess'"),
+    (["compare", "--ke0", "0"], "--ke0 must be > 0 1/min, got 0"),
+    (["compare", "--ke0-source", "guess"], "invalid choice: 'guess'"),
+    (["compare", "--ke0-source", "sleigh2019", "--ke0", "1"], "not allowed with argument"),
     (["models", "a", "b"], "unrecognized arguments: b"),
     (["simulate"], "the following arguments are required: SCENARIO.json"),
 ])
@@ -300,7 +334,7 @@ MALFORMED = [
     ("rtol", variant("rtol", 2) .replace('"exact"', '"ode"'), ["rtol must be in (0, 1), got 2"]),
     ("threshold negative", variant("threshold_ng_ml", -5),
      ["threshold_ng_ml must be > 0 ng/mL, got -5"]),
-    ("series", variant("series", "brain"), ["series must be one of [ce, cp], got \"brain\""]),
+    ("series", variant("series", "brain"), ["series must be one of [cp, ce], got \"brain\""]),
     ("ce threshold without ke0", variant("model.ke0", None), ["model.ke0 must be given"]),
     ("nan value", variant("model.cl", 1.0).replace('"cl": 1.0', '"cl": NaN'),
      ["model.cl must be > 0 L/min, got nan"]),
@@ -395,7 +429,7 @@ def test_compare_default_uses_the_catalogue(tmp_path):
 
 def test_compare_covariates_and_ke0_options(tmp_path):
     out = ketasim("compare", "--no-plot", "--esketamine-mg", "28", "--age-yr", "70",
-                  "--japanese", "1", "--asian", "1", "--ke0-per-min", "0.5", cwd=tmp_path)
+                  "--japanese", "1", "--asian", "1", "--ke0", "0.5", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "age 70 y" in out.stdout and "chosen by the user" in out.stdout
     row = next(line for line in out.stdout.splitlines()
@@ -423,3 +457,167 @@ def test_models_lists_the_catalogue_and_one_model(tmp_path):
     assert "Perez-Ruixo" in one.stdout and "10.1007/s40262-020-00953-4" in one.stdout
     bad = ketasim("models", "nosuch", cwd=tmp_path)
     assert bad.returncode == 1 and "nosuch" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# ------------------------------------------------------------------------------------------------
+# An honest command line: every failure is one line naming what failed, and a non-zero exit.
+# ------------------------------------------------------------------------------------------------
+
+def run_scenario(tmp_path, capsys, text, *extra):
+    path = tmp_path / "s.json"
+    path.write_text(text)
+    status = cli.main(["simulate", str(path), "-o", str(tmp_path / "out.csv"), *extra])
+    captured = capsys.readouterr()
+    return status, path, captured.out, captured.err.strip()
+
+
+def test_integer_too_large_for_a_double_names_the_file_and_the_key(tmp_path, capsys):
+    digits = "1" + "0" * 399
+    text = variant("model.cl", 1.0).replace('"cl": 1.0', f'"cl": {digits}')
+    status, path, _, err = run_scenario(tmp_path, capsys, text)
+    assert status == 1
+    assert err == (f"ketasim simulate: error: {path}: model.cl must be a number a double can "
+                   f"hold (magnitude <= 1.8e308), got {digits[:77]}...")
+
+
+def test_time_grid_too_fine_for_a_double_names_the_key(tmp_path, capsys):
+    status, path, _, err = run_scenario(
+        tmp_path, capsys, variant("times_min", {"start": 0, "stop": 1e300, "step": 1e-300}))
+    assert status == 1
+    assert err == (f"ketasim simulate: error: {path}: times_min.step must be large enough for "
+                   "at most 10000000 times, got 1e-300")
+
+
+def test_lone_surrogate_in_a_label_fails_early_naming_the_key(tmp_path, capsys):
+    status, path, out, err = run_scenario(tmp_path, capsys, variant("label", "\ud800"),
+                                          "--plot", str(tmp_path / "f.png"))
+    assert status == 1 and out == ""
+    assert err == (f"ketasim simulate: error: {path}: label must be valid Unicode text (no lone "
+                   'surrogate \\ud800-\\udfff), got "\\ud800"')
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_lone_surrogate_in_a_route_name_names_the_key(tmp_path, capsys):
+    text = json.dumps(BASE).replace('"intranasal"', '"\\udc80"')
+    status, path, _, err = run_scenario(tmp_path, capsys, text)
+    assert status == 1
+    assert err == (f"ketasim simulate: error: {path}: model.routes.\\udc80 must be valid Unicode "
+                   'text (no lone surrogate \\ud800-\\udfff), got "\\udc80"')
+
+
+@pytest.mark.parametrize("text,key", [
+    ('{"model": {"cl": 1.2, "v1": 15.0, "cl": 1.3}, "regimen": [], "times_min": [0]}',
+     "model.cl"),
+    ('{"label": "a", "label": "b", "model": {"cl": 1.2, "v1": 15.0}, "regimen": [], '
+     '"times_min": [0]}', "label"),
+    ('{"model": {"cl": 1.2, "v1": 15.0}, "regimen": [{"bolus": {"dose_mg": 1, "dose_mg": 2}}], '
+     '"times_min": [0]}', "regimen[0].bolus.dose_mg"),
+    ('{"model": {"cl": 1.2, "v1": 15.0}, "regimen": [{"bolus": {"dose_mg": 1}, '
+     '"bolus": {"dose_mg": 2}}], "times_min": [0]}', "regimen[0].bolus"),
+    ('{"model": {"cl": 1.2, "v1": 15.0, "routes": {"in": {"ka": 0.1}, "in": {"ka": 0.2}}}, '
+     '"regimen": [], "times_min": [0]}', "model.routes.in"),
+], ids=["model key", "top key", "dose key", "regimen kind", "route name"])
+def test_duplicate_json_keys_are_an_error_naming_the_key(tmp_path, capsys, text, key):
+    status, path, _, err = run_scenario(tmp_path, capsys, text)
+    assert status == 1
+    assert err == (f"ketasim simulate: error: {path}: {key} must be given once, got it more "
+                   "than once in the same object")
+
+
+def test_ke0_source_in_a_scenario_is_the_literature_value(tmp_path, capsys):
+    from ketasim import models, scenario
+
+    doc = json.loads(json.dumps(BASE))
+    del doc["model"]["ke0"]
+    doc["model"]["ke0_source"] = "sleigh2019"
+    sc = scenario.from_dict(doc, "x.json")
+    sleigh = {e["key"]: e["ke0_per_min"] for e in models.literature_ke0()}["sleigh2019"]
+    assert sc.model.parameter("ke0") == sleigh
+    doc["model"]["ke0"] = 0.5
+    with pytest.raises(scenario.ScenarioError, match=r"^x\.json: model\.ke0_source must be "
+                       r"absent when model\.ke0 is given \(one or the other\), got "
+                       r'"sleigh2019"$'):
+        scenario.from_dict(doc, "x.json")
+    del doc["model"]["ke0"]
+    doc["model"]["ke0_source"] = "guess"
+    with pytest.raises(scenario.ScenarioError, match=r'^x\.json: model\.ke0_source must be one '
+                       r'of \[sleigh2019.*\], got "guess"$'):
+        scenario.from_dict(doc, "x.json")
+
+
+def test_non_finite_results_are_never_written(tmp_path, capsys):
+    # A dose at the top of the double range overflows Cp; whichever layer refuses it (the core
+    # or the command line's last check), nothing with nan or inf is written and the exit is 1.
+    doc = {"model": {"cl": 1.0, "v1": 1.0, "ke0": 0.2}, "regimen": [{"bolus": {"dose_mg": 1e308}}],
+           "times_min": [0, 1]}
+    status, path, out, err = run_scenario(tmp_path, capsys, json.dumps(doc))
+    assert status == 1 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("ketasim simulate: error: ")
+    assert "internal error" not in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_finite_check_names_the_column_and_the_time():
+    from ketasim.cli.output import CliError, check_finite
+
+    with pytest.raises(CliError) as info:
+        check_finite({"time_min": np.array([0.0, 1.0, 2.0]),
+                      "cp_ng_ml": np.array([1.0, np.inf, np.nan])}, "out.csv")
+    assert str(info.value) == ("cannot write out.csv: cp_ng_ml must be finite, got inf at "
+                               "time_min 1 (an input too large or too small for double "
+                               "precision); nothing was written")
+
+
+def test_full_disk_names_the_output_file_and_the_os_error(capsys):
+    assert cli.main(["simulate", str(SCENARIOS / "domino_iv_infusion.json"), "-o",
+                     "/dev/full"]) == 1
+    assert capsys.readouterr().err.strip() == ("ketasim simulate: error: cannot write "
+                                               "/dev/full: No space left on device")
+
+
+def test_full_disk_on_standard_output_is_one_line():
+    with open("/dev/full", "w") as full:
+        out = subprocess.run([sys.executable, "-m", "ketasim", "simulate",
+                              str(SCENARIOS / "iv_plus_intranasal.json")], stdout=full,
+                             stderr=subprocess.PIPE, text=True, timeout=120)
+    assert out.returncode == 1
+    assert out.stderr.strip() == ("ketasim simulate: error: cannot write standard output: No "
+                                  "space left on device")
+
+
+def test_broken_pipe_exits_quietly():
+    # 721 CSV rows (about 100 kB) overflow the pipe buffer: the writer meets EPIPE.
+    proc = subprocess.Popen([sys.executable, "-m", "ketasim", "simulate",
+                             str(SCENARIOS / "iv_plus_intranasal.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 1
+    assert first.startswith(b"time_min,cp_ng_ml")
+    assert err == ""
+
+
+def test_broken_pipe_in_a_shell_pipeline(tmp_path):
+    out = subprocess.run(f"'{sys.executable}' -m ketasim compare --no-plot | head -1",
+                         shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("ketasim compare: 70 kg adult")
+    assert out.stderr == ""
+
+
+def test_plot_path_without_suffix_prints_the_file_written(tmp_path, capsys):
+    fig = tmp_path / "fig"
+    assert cli.main(["simulate", str(SCENARIOS / "domino_iv_infusion.json"), "-o",
+                     str(tmp_path / "o.csv"), "--plot", str(fig)]) == 0
+    assert f"figure: {fig}.png\n" in capsys.readouterr().out
+    assert (tmp_path / "fig.png").stat().st_size > 20_000 and not fig.exists()
+
+
+def test_plot_suffix_matplotlib_cannot_write_is_one_line(tmp_path, capsys):
+    fig = tmp_path / "fig.xyz"
+    assert cli.main(["compare", "--png", str(fig), "--csv", str(tmp_path / "c.csv")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ketasim compare: error: --png must end in one of [")
+    assert ".png" in err and err.endswith(f"], got {fig}")
+    assert not (tmp_path / "c.csv").exists()  # checked before anything is written

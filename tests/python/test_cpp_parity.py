@@ -34,7 +34,8 @@ def test_compare_matches_the_cpp_example(tmp_path, capsys):
     assert cli.main(["compare", "--nasal", "racemic", "--threshold-ng-ml", "100", "--no-plot",
                      "--csv", str(tmp_path / "c.csv")]) == 0
     py = capsys.readouterr().out
-    labels = ["IV 0.5 mg/kg over 40 min", "intranasal 50 mg"]
+    labels = ["IV racemic ketamine 0.5 mg/kg over 40 min [kamp2020]",
+              "nasal racemic ketamine 50 mg [intranasal_racemic]"]
     c, p = rows(cpp.stdout, labels), rows(py, labels)
     assert set(c) == set(p) == set(labels)
     for label in labels:

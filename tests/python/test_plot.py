@@ -38,7 +38,7 @@ def boxes_overlap(a, b):
 
 def test_onset_figure_has_units_legend_band_and_onset_marks(tmp_path):
     results = two_regimens()
-    fig = ks.plot.onset(results, threshold_ng_ml=100, title="IV versus intranasal")
+    fig = ks.plot.onset(results, threshold_ng_ml=100, series="ce", title="IV versus intranasal")
     assert isinstance(fig, matplotlib.figure.Figure)
     cp_ax, ce_ax = fig.axes
     assert cp_ax.get_ylabel() == "Plasma Cp (ng/mL)"
