@@ -96,7 +96,8 @@ class OdeIntegrator {
       throw SolverError(
           "simulate: the ODE solver reached max_steps = " + std::to_string(opt_.max_steps) +
           " (rtol " + format_value(opt_.rtol) + ", atol " + format_value(opt_.atol) +
-          "); loosen the tolerances, raise max_steps or use method ode_stiff");
+          "); loosen the tolerances, raise max_steps or use method " +
+          (opt_.stiff ? "exact" : "ode_stiff"));
   }
 
   /// A step whose state is not finite: the method cannot resolve the model's fastest rate
