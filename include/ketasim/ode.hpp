@@ -114,8 +114,8 @@ class OdeIntegrator {
     throw SolverError(std::string("simulate: the ") + (opt_.stiff ? "stiff " : "") +
                       "ODE solver's state became non-finite at " + format_value(t) + " min (rtol " +
                       format_value(opt_.rtol) + ", atol " + format_value(opt_.atol) + ")" +
-                      (fastest ? "; the fastest rate is " + fastest->name + " = " +
-                                     format_value(fastest->per_min) + " 1/min"
+                      (fastest ? "; the fastest rate is " + std::string(sys_.rate_name(*fastest)) +
+                                     " = " + format_value(fastest->per_min) + " 1/min"
                                : std::string()) +
                       "; use method exact" + (opt_.stiff ? "" : " or ode_stiff"));
   }
