@@ -96,7 +96,8 @@ class OdeIntegrator {
       throw SolverError(
           "simulate: the ODE solver reached max_steps = " + std::to_string(opt_.max_steps) +
           " (rtol " + format_value(opt_.rtol) + ", atol " + format_value(opt_.atol) +
-          "); loosen the tolerances, raise max_steps or use method ode_stiff");
+          "); loosen the tolerances, raise max_steps or use method " +
+          (opt_.stiff ? "exact" : "ode_stiff"));
   }
 
   /// A step whose state is not finite: the method cannot resolve the model's fastest rate
@@ -113,8 +114,8 @@ class OdeIntegrator {
     throw SolverError(std::string("simulate: the ") + (opt_.stiff ? "stiff " : "") +
                       "ODE solver's state became non-finite at " + format_value(t) + " min (rtol " +
                       format_value(opt_.rtol) + ", atol " + format_value(opt_.atol) + ")" +
-                      (fastest ? "; the fastest rate is " + fastest->name + " = " +
-                                     format_value(fastest->per_min) + " 1/min"
+                      (fastest ? "; the fastest rate is " + std::string(sys_.rate_name(*fastest)) +
+                                     " = " + format_value(fastest->per_min) + " 1/min"
                                : std::string()) +
                       "; use method exact" + (opt_.stiff ? "" : " or ode_stiff"));
   }

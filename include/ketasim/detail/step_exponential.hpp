@@ -59,7 +59,8 @@ inline double mass_balance_error(const System& sys, const Eigen::MatrixXd& phi,
             [](const RateTerm* x, const RateTerm* y) { return x->per_min > y->per_min; });
   std::string fastest;
   for (std::size_t k = 0; k < r.size() && k < 3; ++k)
-    fastest += (k ? ", " : "") + r[k]->name + " = " + format_value(r[k]->per_min) + " 1/min";
+    fastest += (k ? ", " : "") + std::string(sys.rate_name(*r[k])) + " = " +
+               format_value(r[k]->per_min) + " 1/min";
   throw SolverError("simulate: the exact solver lost mass over a step of " + format_value(dt) +
                     " min (relative error " + format_value(error) + " > " +
                     format_value(kMassBalanceTolerance) + "); the fastest rates are " + fastest +

@@ -5,8 +5,10 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ketasim/error.hpp"
@@ -31,12 +33,13 @@ struct Span {
   double rate;
 };
 
-/// A first-order rate of the matrix and the parameters that make it ("q2 / v1", "oral.ka"),
-/// kept to name the fastest rates when a solver cannot resolve them.
+/// A first-order rate of the matrix; its name (the parameters that make it, "q2 / v1",
+/// "oral.ka") is System::names[begin, end), kept to name the fastest rates when a solver cannot
+/// resolve them.
 struct RateTerm {
   int from;
   double per_min;
-  std::string name;
+  std::uint32_t begin, end;
 };
 
 /// Everything a solver needs, in mg, L and minutes.
@@ -55,8 +58,20 @@ struct System {
   double plasma_volume_l = 1.0;
   std::vector<int> analytes;
   std::vector<double> analyte_volumes_l;
-  std::vector<RateTerm> rates;           ///< filled by compile() (not by fill_matrix)
-  std::vector<std::string> state_names;  ///< filled by compile(), for messages
+  /// For messages, filled by compile() (not by fill_matrix): the rates, and one buffer holding
+  /// their names and the states' names (state j is names[state_ends[j-1], state_ends[j])).
+  std::vector<RateTerm> rates;
+  std::string names;
+  std::vector<std::uint32_t> state_ends;
+
+  std::string_view rate_name(const RateTerm& r) const {
+    return std::string_view(names).substr(r.begin, r.end - r.begin);
+  }
+  std::string state_name(std::size_t j) const {
+    if (j >= state_ends.size()) return "state " + std::to_string(j);
+    const std::uint32_t b = j == 0 ? 0 : state_ends[j - 1];
+    return names.substr(b, state_ends[j] - b);
+  }
 
   /// Sets b to the input rates in force on breakpoint interval k (see interval_rates).
   void rates_on_interval(std::size_t k, Eigen::VectorXd& b) const {
@@ -325,20 +340,47 @@ inline void check_concentration_bound(const Model& m, const Regimen& r, int i) {
              value_with_unit(m.volume_l(static_cast<std::size_t>(i)), "L") + ")");
 }
 
-/// Fills sys.rates and sys.state_names (for the solvers' messages) from the model; when they
-/// are already filled for a model of the same structure, updates the rate values only.
+/// Fills the names and rate terms of sys for the solvers' messages (sys.names, state_ends,
+/// rates); when they are already filled for a model of the same structure (a population's
+/// subjects), updates the rate values only.
 inline void fill_rate_terms(const Model& m, System& sys) {
-  const std::size_t n = m.links().size() + (sys.layout.effect >= 0 ? 1 : 0);
-  if (sys.rates.size() == n && !sys.state_names.empty()) {
+  const std::size_t n_rates = m.links().size() + (sys.layout.effect >= 0 ? 1 : 0);
+  if (sys.rates.size() == n_rates && !sys.names.empty()) {
     std::size_t k = 0;
     for (const auto& l : m.links()) sys.rates[k++].per_min = m.link_rate(l);
     if (sys.layout.effect >= 0) sys.rates[k].per_min = m.ke0_per_min();
     return;
   }
+  sys.names.clear();
+  sys.state_ends.clear();
   sys.rates.clear();
-  for (const auto& l : m.links()) sys.rates.push_back({l.from, m.link_rate(l), rate_name(m, l)});
-  if (sys.layout.effect >= 0) sys.rates.push_back({sys.layout.effect, m.ke0_per_min(), "ke0"});
-  sys.state_names = m.compartment_names();
+  // Names for messages, in one buffer: the states first, then the rates.
+  auto end = [&] { return static_cast<std::uint32_t>(sys.names.size()); };
+  sys.names.reserve(256);
+  for (const auto& c : m.compartments()) {
+    sys.names += c.name;
+    sys.state_ends.push_back(end());
+  }
+  for (const char* extra : {"eliminated", "auc", "ce"}) {
+    if (extra[0] == 'c' && sys.layout.effect < 0) break;
+    sys.names += extra;
+    sys.state_ends.push_back(end());
+  }
+  sys.rates.reserve(m.links().size() + 1);
+  for (const auto& l : m.links()) {
+    const std::uint32_t b = end();
+    sys.names += m.parameters()[static_cast<std::size_t>(l.param)].name;
+    if (l.clearance) {
+      sys.names += " / ";
+      sys.names += volume_name(m, l.from);
+    }
+    sys.rates.push_back({l.from, m.link_rate(l), b, end()});
+  }
+  if (sys.layout.effect >= 0) {
+    const std::uint32_t b = end();
+    sys.names += "ke0";
+    sys.rates.push_back({sys.layout.effect, m.ke0_per_min(), b, end()});
+  }
 }
 
 inline System compile(const Model& m, const Regimen& r) {
@@ -357,9 +399,6 @@ inline System compile(const Model& m, const Regimen& r) {
   for (int i : sys.analytes) check_concentration_bound(m, r, i);
   if (sys.layout.effect >= 0) check_concentration_bound(m, r, m.effect_driver());
   fill_rate_terms(m, sys);
-  sys.state_names.push_back("eliminated");
-  sys.state_names.push_back("auc");
-  if (sys.layout.effect >= 0) sys.state_names.push_back("ce");
   return sys;
 }
 
@@ -384,15 +423,19 @@ inline void check_finite_states(const System& sys, std::span<const double> times
                                 const double* states, std::string_view solver) {
   const std::size_t n = static_cast<std::size_t>(sys.layout.size);
   const std::size_t total = times.size() * n;
-  bool ok = true;
-  for (std::size_t k = 0; k < total; ++k) ok &= std::isfinite(states[k]);
-  if (ok) [[likely]]
+  if (total == 0) return;
+  // A non-finite entry anywhere reaches the last row: each row is the previous one propagated by
+  // a dense step (0 x inf and 0 x NaN are NaN), or its copy, or (ODE) the interpolant of a step
+  // whose state check_step found finite. So the last row is checked, the rest only on failure.
+  const double* last = states + total - n;
+  double probe = 0.0;
+  for (std::size_t j = 0; j < n; ++j) probe += last[j] * 0.0;
+  if (probe == 0.0) [[likely]]
     return;
   for (std::size_t k = 0; k < total; ++k) {
     if (std::isfinite(states[k])) continue;
     const std::size_t i = k / n, j = k % n;
-    const std::string what =
-        j < sys.state_names.size() ? sys.state_names[j] : "state " + std::to_string(j);
+    const std::string what = sys.state_name(j);
     throw SolverError("simulate: the " + std::string(solver) + " solver's " + what + " at " +
                       format_value(times[i]) + " min is " + format_value(states[k]) +
                       ", beyond the range of double precision (doses, volumes or times too "

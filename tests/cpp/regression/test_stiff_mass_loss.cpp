@@ -62,3 +62,18 @@ TEST_CASE("regression: the mass-balance guard rejects a step that lost mass, nam
   step.compute(sys.a, &sys, 1.0, phi, psi);
   CHECK(detail::mass_balance_error(sys, phi, psi, 1.0) < 1e-14);
 }
+
+TEST_CASE("regression: the stiff ODE on q2 = 1e14 stops at max_steps and points to exact",
+          "[regression]") {
+  // Rounding in A x (entries 1e13 /min) is noise above atol in the Rosenbrock error estimate.
+  const Model m = Model::two_compartment({.cl = 1.0, .v1 = 10.0, .q2 = 1e14, .v2 = 30.0});
+  Regimen r;
+  r.bolus({.dose_mg = 100.0});
+  const std::vector<double> t = {0.0, 5.0};
+  CHECK_THROWS_MATCHES(
+      simulate(m, r, t, {.method = Method::ode_stiff, .max_steps = 1000}), SolverError,
+      Catch::Matchers::Message("simulate: the ODE solver reached max_steps = 1000 (rtol 1e-08, "
+                               "atol 1e-09); loosen the tolerances, raise max_steps or use method "
+                               "exact"));
+  CHECK_THAT(simulate(m, r, t).cp_ng_ml()[1], WithinRel(2500.0 * std::exp(-5.0 / 40.0), 1e-12));
+}
