@@ -301,8 +301,8 @@ _DEFAULT_KE0 = "sleigh2019"
 
 def _ke0_choice(args: argparse.Namespace) -> Dict[str, Any]:
     if args.ke0_per_min is not None:
-        return {"ke0_per_min": args.ke0_per_min}
-    return {"ke0": args.ke0 or _DEFAULT_KE0}
+        return {"ke0": args.ke0_per_min}
+    return {"ke0_source": args.ke0 or _DEFAULT_KE0}
 
 
 def _ke0_text(model_ke0: float, args: argparse.Namespace) -> str:
