@@ -23,7 +23,7 @@ int main() {
   using namespace ketasim;
   const double weight_kg = 70.0;
   models::BuildOptions options;
-  options.ke0 = "sleigh2019";
+  options.ke0_source = "sleigh2019";
   const Model iv_model = models::kamp2020(weight_kg, options);
   const models::NasalPreset& preset = models::nasal_preset("yanagihara2003");
   const Model nasal_model = models::intranasal_racemic(weight_kg, preset.key, options);

@@ -22,7 +22,7 @@ import numpy as np
 
 import ketasim as ks
 
-model = ks.models.get("perezruixo2021", age_yr=45, ke0="sleigh2019")
+model = ks.models.get("perezruixo2021", age_yr=45, ke0_source="sleigh2019")
 table3_cv_percent = {"vc": 27.5, "vp1": 49.3, "qh": 23.2, "vh": 34.6, "kel": 120.0,
                      "intranasal.nasal.ka": 61.5, "intranasal.swallowed.ka": 132.0}
 variability = {name: ks.sd_from_cv(cv) for name, cv in table3_cv_percent.items()}

@@ -342,23 +342,21 @@ def models_keys() -> List[str]:
     """Keys of the catalogue's models, in catalogue order."""
 
 def models_info(key: str) -> Dict[str, Any]:
-    """Metadata of one catalogue model (citation, doi, pmid, drug, analyte, routes, ...)."""
+    """Metadata of one catalogue model (citation, doi, pmid, drug, analyte, cp_site, routes, ...)."""
 
 def models_get(
     key: str,
     covariates: Mapping[str, float],
     extrapolate: bool = False,
-    ke0: Optional[str] = None,
     ke0_per_min: Optional[float] = None,
+    ke0_source: Optional[str] = None,
     preset: Optional[str] = None,
 ) -> Model:
-    """Builds a catalogue model (typical values) from covariates by name."""
+    """Builds a catalogue model (typical values) from covariates by name; ke0_per_min (1/min) or
+    ke0_source (a literature key), at most one."""
 
 def models_out_of_range(key: str, covariates: Mapping[str, float]) -> List[str]:
     """Messages for covariates outside the published range (empty when none is)."""
-
-def models_reproductions(key: str) -> List[Dict[str, Any]]:
-    """The published numbers a model reproduces, with ketasim's values and the differences."""
 
 def models_literature_ke0() -> List[Dict[str, Any]]:
     """Named literature ke0 values (Sleigh 2019) with their caveats."""

@@ -1,14 +1,16 @@
 """The catalogue of published ketamine models: ``ks.models.list()``, ``info(key)``, ``get(key, ...)``.
 
-Each model reproduces numbers its source publishes (``reproductions(key)``; docs/models.md shows
-them all). Covariates are keyword arguments named with their unit (``weight_kg``, ``age_yr``) or
-0/1 flags (``asian``, ``japanese``); a value outside the range the model was fitted over raises
-``ValueError`` naming it, unless ``extrapolate=True``, which warns instead.
+Each model is tested against numbers its source publishes (``reproductions(key)`` lists them, as
+data; docs/models.md shows them all). Covariates are keyword arguments named with their unit
+(``weight_kg``, ``age_yr``) or 0/1 flags (``asian``, ``japanese``); a value outside the range the
+model was fitted over raises ``ValueError`` naming it, unless ``extrapolate=True``, which warns
+instead.
 
-No model here has a ke0 fitted in its own paper, and ketasim invents none: ``get`` builds a model
-without an effect site unless you pass ``ke0_per_min`` or a named literature value
-(``ke0="sleigh2019"``: EEG slow-wave equilibration half-time 23 s after an IV bolus of racemic
-ketamine, fitted with another PK model).
+``ke0`` has one meaning everywhere: the effect-site rate constant, a number in 1/min. No model
+here has a ke0 fitted in its own paper, and ketasim invents none: ``get`` builds a model without
+an effect site unless you pass ``ke0=<number>`` or take one from the literature with
+``ke0_source="sleigh2019"`` (EEG slow-wave equilibration half-time 23 s after an IV bolus of
+racemic ketamine, fitted with another PK model).
 
 >>> import numpy as np, ketasim as ks
 >>> ks.models.list()[:2]
@@ -23,9 +25,11 @@ ketamine, fitted with another PK model).
 from __future__ import annotations
 
 import builtins
-import math
+import functools
+import json
 import numbers
 import warnings
+from importlib import resources
 from typing import Any, Dict, List, Optional
 
 from . import _core, _table
@@ -59,7 +63,9 @@ def info(key: str) -> Dict[str, Any]:
     -------
     dict
         ``citation``, ``doi``, ``pmid`` (None when none could be verified), ``drug``,
-        ``analyte`` (what Cp is), ``metabolites``, ``routes``, ``population``, ``sampling``,
+        ``analyte`` (what Cp is), ``cp_site`` (where Cp is: "arterial", "venous" or
+        "not stated"; the concentration ``ketasim compare`` plots), ``metabolites``, ``routes``,
+        ``population``, ``sampling``,
         ``covariates`` (name -> unit, description, min, max, default, flag, range_source),
         ``ke0`` (kind: "fitted", "back-computed from an assumed time to peak effect" or "none";
         ke0_per_min; text), ``parameters`` (each as published beside ketasim's value and unit),
@@ -81,7 +87,7 @@ def _covariates(key: str, values: Dict[str, Any]) -> Dict[str, float]:
         elif isinstance(v, numbers.Real):
             out[name] = float(v)
         else:
-            raise ValueError(f"{key}: {name} must be a number, got {v!r}")
+            raise TypeError(f"{key}: {name} must be a number, got {v!r}")
     return out
 
 
@@ -94,8 +100,8 @@ def get(
     key: str,
     *,
     extrapolate: bool = False,
-    ke0: Optional[str] = None,
-    ke0_per_min: Optional[float] = None,
+    ke0: Optional[float] = None,
+    ke0_source: Optional[str] = None,
     preset: Optional[str] = None,
     **covariates: Any,
 ) -> _core.Model:
@@ -107,10 +113,12 @@ def get(
         A key from :func:`list`.
     extrapolate : bool, default False
         Accept covariates outside the published range; each one then raises a ``UserWarning``.
-    ke0 : str, optional
-        A named literature ke0 (see :func:`literature_ke0`), e.g. ``"sleigh2019"``.
-    ke0_per_min : float, optional
-        Your own effect-site rate constant, 1/min. At most one of ``ke0``, ``ke0_per_min``.
+    ke0 : float, optional
+        The effect-site rate constant, 1/min, chosen by you.
+    ke0_source : str, optional
+        Take ke0 from the literature instead: a key of :func:`literature_ke0`, e.g.
+        ``"sleigh2019"``. At most one of ``ke0``, ``ke0_source``; with neither, the model has no
+        effect site (none of these papers fits a ke0).
     preset : str, optional
         For ``intranasal_racemic`` only: ``"pharmacotherapy2022"`` or ``"yanagihara2003"``
         (see :func:`presets`), instead of ``f`` and ``ka_per_min``.
@@ -127,42 +135,76 @@ def get(
     ------
     ValueError
         Unknown key or covariate, a missing required covariate, a covariate outside its
-        published range (without ``extrapolate``), a bad ke0.
+        published range (without ``extrapolate``), ``ke0`` not > 0, an unknown ``ke0_source``,
+        or both ``ke0`` and ``ke0_source``.
+    TypeError
+        A covariate or ``ke0`` that is not a number, a ``ke0_source`` or ``preset`` that is not
+        a string.
 
     Examples
     --------
     >>> import ketasim as ks
-    >>> m = ks.models.get("kamp2020", weight_kg=70, ke0="sleigh2019")
+    >>> m = ks.models.get("kamp2020", weight_kg=70, ke0_source="sleigh2019")
     >>> round(m.parameter("ke0"), 3)
     1.808
+    >>> ks.models.get("kamp2020", weight_kg=70, ke0=0.5).parameter("ke0")
+    0.5
     """
     values = _covariates(key, covariates)
+    if ke0 is not None and (isinstance(ke0, bool) or not isinstance(ke0, numbers.Real)):
+        raise TypeError(f"{key}: ke0 must be a number (1/min), got {ke0!r}")
+    for name, v in (("ke0_source", ke0_source), ("preset", preset)):
+        if v is not None and not isinstance(v, str):
+            raise TypeError(f"{key}: {name} must be a string, got {v!r}")
+    if not isinstance(extrapolate, bool):
+        raise TypeError(f"{key}: extrapolate must be a bool, got {extrapolate!r}")
+    if ke0 is not None and ke0_source is not None:
+        raise ValueError(f'{key}: at most one of ke0, ke0_source must be given, got "both"')
     if extrapolate:
         for message in _core.models_out_of_range(key, values):
             warnings.warn(message, UserWarning, stacklevel=2)
-    if ke0_per_min is not None and (isinstance(ke0_per_min, bool) or not math.isfinite(float(ke0_per_min))):
-        raise ValueError(f"{key}: ke0_per_min must be a finite number, got {ke0_per_min!r}")
-    return _core.models_get(key, values, extrapolate=extrapolate, ke0=ke0,
-                            ke0_per_min=None if ke0_per_min is None else float(ke0_per_min),
-                            preset=preset)
+    return _core.models_get(key, values, extrapolate=extrapolate,
+                            ke0_per_min=None if ke0 is None else float(ke0),
+                            ke0_source=ke0_source, preset=preset)
+
+
+@functools.lru_cache(maxsize=1)
+def _reproduction_table() -> Dict[str, Any]:
+    text = resources.files(__package__).joinpath("reproductions.json").read_text("utf-8")
+    return json.loads(text)["models"]
 
 
 def reproductions(key: str) -> builtins.list:
-    """The published numbers ``key`` reproduces, computed now.
+    """The published numbers ``key`` is checked against, as data (nothing is simulated here).
+
+    The rows are those of docs/models.md: the C++ test oracle (tests/cpp/models/reproductions.hpp)
+    computes them, and its generator writes them to ``ketasim/reproductions.json``; a test fails
+    when that file is stale.
 
     Returns
     -------
     list of dict
         Each with ``quantity``, ``regimen``, ``unit``, ``published`` (as printed),
-        ``published_value``, ``ketasim``, ``difference_rel``, ``low``/``high`` (the acceptance
-        interval), ``tolerance``, ``source``, ``claimed`` (False for a documented gap or a
-        context row), ``within`` and ``note``.
+        ``published_value``, ``ketasim`` (ketasim's value when the file was generated),
+        ``difference_rel``, ``low``/``high`` (the acceptance interval; None for an open side),
+        ``tolerance``, ``source``, ``check`` (``"reproduction"``: a published number computed by
+        simulating the model; ``"consistency check"``: a published parameter, or its algebra,
+        read back; ``"context"``: shown with no claim), ``claimed`` (False for a documented gap
+        or a context row), ``within``,
+        ``status`` and ``note``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key (the message lists the keys).
     """
-    return _core.models_reproductions(key)
+    info(key)  # unknown key: the catalogue's own error
+    return [dict(r) for r in _reproduction_table()[key]]
 
 
 def literature_ke0() -> builtins.list:
-    """Named literature ke0 values (``key``, ``t_half_s``, ``ke0_per_min``, source, caveat)."""
+    """Literature ke0 values: ``key`` (what ``ke0_source`` takes), ``t_half_s``, ``ke0_per_min``
+    (the number), endpoint, citation, caveat."""
     return _core.models_literature_ke0()
 
 
@@ -185,22 +227,28 @@ def _num(v: float) -> str:
 
 
 def format_table() -> str:
-    """The catalogue as a text table: key, drug, routes, source, ke0 source, reproduced numbers.
+    """The catalogue as a text table: key, drug, routes, source, ke0 source, Cp site, and the
+    published numbers each model is checked against.
 
-    The last column counts the published numbers each model reproduces (and its documented
-    gaps); computing it runs every reproduction (well under a second).
+    The last column, "reproduced", counts the published numbers each model reproduces by
+    simulation (within their interval / claimed), then its consistency checks (parameters read
+    back) and documented gaps, e.g. ``9/9 (+2 checks, +1 gap)``; from :func:`reproductions`.
     """
     rows = []
     for key in list():
         i = info(key)
         reps = reproductions(key)
-        claimed = [r for r in reps if r["claimed"]]
+        claimed = [r for r in reps if r["claimed"] and r["check"] == "reproduction"]
+        checks = [r for r in reps if r["claimed"] and r["check"] == "consistency check"]
         gaps = [r for r in reps if not r["claimed"] and r["tolerance"] != "none (context)"]
         ok = sum(1 for r in claimed if r["within"])
         source = i["title"] if i["published_model"] else "composite, not a published model"
-        repro = f"{ok}/{len(claimed)}" + (f" (+{len(gaps)} gap)" if gaps else "")
-        rows.append([key, i["drug"], ", ".join(i["routes"]), source, i["ke0"]["kind"], repro])
-    return _columns(["model", "drug", "routes", "source", "ke0", "reproduced"], rows)
+        extra = [f"+{len(checks)} check" + ("s" if len(checks) != 1 else "")] if checks else []
+        extra += [f"+{len(gaps)} gap" + ("s" if len(gaps) != 1 else "")] if gaps else []
+        repro = f"{ok}/{len(claimed)}" + (f" ({', '.join(extra)})" if extra else "")
+        rows.append([key, i["drug"], ", ".join(i["routes"]), source, i["ke0"]["kind"],
+                     i["cp_site"], repro])
+    return _columns(["model", "drug", "routes", "source", "ke0", "Cp site", "reproduced"], rows)
 
 
 def describe(key: str) -> str:
@@ -222,6 +270,7 @@ def describe(key: str) -> str:
         f"Routes:     {', '.join(i['routes'])}",
         f"Population: {i['population']}",
         f"Sampling:   {i['sampling']}",
+        f"Cp site:    {i['cp_site']} (the concentration reported as Cp)",
         f"ke0:        [{i['ke0']['kind']}] {i['ke0']['text']}",
         "Covariates:",
     ]
@@ -234,19 +283,20 @@ def describe(key: str) -> str:
         ["parameter", "published", "unit", "ketasim name", "value", "unit", "note"],
         [[p["name"], _num(p["published"]), p["published_unit"], p["ketasim_name"] or "",
           _num(p["value"]), p["unit"], p["note"]] for p in i["parameters"]]))
-    out += ["", "Published numbers reproduced:"]
+    out += ["", "Published numbers checked (reproduction: computed by simulation; consistency "
+                "check: a parameter read back):"]
     rows = []
     for r in reproductions(key):
         unit = f" {r['unit']}" if r["unit"] else ""
         diff = "" if r["difference_rel"] is None else f"{100 * r['difference_rel']:+.1f} %"
         if r["claimed"]:
-            status = "ok" if r["within"] else "NOT REPRODUCED"
+            status = "ok" if r["within"] else "NOT WITHIN ITS INTERVAL"
         else:
             status = "context" if r["tolerance"] == "none (context)" else "documented gap"
-        rows.append([r["quantity"], r["regimen"], r["published"] + unit,
+        rows.append([r["quantity"], r["check"], r["regimen"], r["published"] + unit,
                      _num(r["ketasim"]) + unit, diff, status, r["source"]])
-    out.append(_columns(["quantity", "regimen", "published", "ketasim", "diff", "status",
-                         "source"], rows))
+    out.append(_columns(["quantity", "check", "regimen", "published", "ketasim", "diff",
+                         "status", "source"], rows))
     out += ["", f"Verified: {i['verification']}"]
     if i["notes"]:
         out.append(f"Notes: {i['notes']}")

@@ -1,6 +1,7 @@
 // Binds the catalogue of published models (ketasim/models/catalogue.hpp) as plain functions that
 // return Python dicts and lists; python/ketasim/models.py wraps them as ks.models.list / info /
-// get / reproductions.
+// get. (The published numbers each model is checked against are test data, not bound here:
+// ks.models.reproductions reads the generated python/ketasim/reproductions.json.)
 #include <pybind11/stl.h>
 
 #include <cmath>
@@ -47,6 +48,7 @@ py::dict info_dict(const models::ModelInfo& i) {
   d["routes"] = i.routes;
   d["population"] = i.population;
   d["sampling"] = i.sampling;
+  d["cp_site"] = i.cp_site;
   py::dict cov;
   for (const auto& c : i.covariates) cov[py::str(c.name)] = covariate_dict(c);
   d["covariates"] = cov;
@@ -74,25 +76,6 @@ py::dict info_dict(const models::ModelInfo& i) {
   return d;
 }
 
-py::dict reproduction_dict(const models::Reproduction& r) {
-  py::dict d;
-  d["quantity"] = r.quantity;
-  d["regimen"] = r.regimen;
-  d["unit"] = r.unit;
-  d["published"] = r.published;
-  d["published_value"] = opt(r.published_value);
-  d["low"] = r.low;
-  d["high"] = r.high;
-  d["tolerance"] = r.tolerance;
-  d["source"] = r.source;
-  d["ketasim"] = r.ketasim;
-  d["difference_rel"] = opt(r.difference_rel());
-  d["claimed"] = r.claimed;
-  d["within"] = r.within();
-  d["note"] = r.note;
-  return d;
-}
-
 }  // namespace
 
 void bind_models(py::module_& m) {
@@ -110,7 +93,7 @@ void bind_models(py::module_& m) {
   m.def(
       "models_get",
       [](Arg<std::string> key_arg, const py::dict& covariate_dict, Arg<bool> extrapolate,
-         Arg<std::optional<std::string>> ke0, Arg<std::optional<double>> ke0_per_min,
+         Arg<std::optional<double>> ke0_per_min, Arg<std::optional<std::string>> ke0_source,
          Arg<std::optional<std::string>> preset) {
         constexpr const char* w = "models.get";
         const std::string key = as_str(key_arg, w, "key");
@@ -121,15 +104,16 @@ void bind_models(py::module_& m) {
         }
         models::BuildOptions o;
         o.extrapolate = as_bool(extrapolate, w, "extrapolate");
-        o.ke0_per_min = as_optional_double(ke0_per_min, w, "ke0_per_min");
-        if (auto k = as_optional_str(ke0, w, "ke0")) o.ke0 = *k;
+        o.ke0_per_min = as_optional_double(ke0_per_min, w, "ke0");
+        if (auto k = as_optional_str(ke0_source, w, "ke0_source")) o.ke0_source = *k;
         if (auto p = as_optional_str(preset, w, "preset")) o.preset = *p;
         return models::get(key, covariates, o);
       },
       py::arg("key"), py::arg("covariates"), py::arg("extrapolate") = false,
-      py::arg("ke0") = py::none(), py::arg("ke0_per_min") = py::none(),
+      py::arg("ke0_per_min") = py::none(), py::arg("ke0_source") = py::none(),
       py::arg("preset") = py::none(),
-      "Builds a catalogue model (typical values) from covariates by name.");
+      "Builds a catalogue model (typical values) from covariates by name; ke0_per_min is the "
+      "effect-site rate constant (1/min), ke0_source a literature key (at most one of the two).");
 
   m.def(
       "models_out_of_range",
@@ -146,24 +130,12 @@ void bind_models(py::module_& m) {
       "Messages for covariates outside the published range (empty list when none is).");
 
   m.def(
-      "models_reproductions",
-      [](Arg<std::string> key) {
-        py::list out;
-        for (const auto& r : models::reproductions(as_str(key, "models.reproductions", "key")))
-          out.append(reproduction_dict(r));
-        return out;
-      },
-      py::arg("key"),
-      "The published numbers a model reproduces, each a dict with the published value, "
-      "ketasim's value, the difference and the source (runs the simulations).");
-
-  m.def(
       "models_literature_ke0",
       [] {
         py::list out;
         for (const auto& k : models::literature_ke0s()) {
           py::dict d;
-          d["key"] = k.key;
+          d["key"] = k.key;  // the ke0_source name
           d["t_half_s"] = k.t_half_s;
           d["ke0_per_min"] = k.ke0_per_min;
           d["endpoint"] = k.endpoint;

@@ -1,8 +1,10 @@
-// The catalogue of published ketamine models: every model by key with its metadata, a builder
-// taking covariates by name, and the published numbers it reproduces.
+// The catalogue of published ketamine models: every model by key with its metadata and a builder
+// taking covariates by name. (The published numbers each model is tested against are in
+// tests/cpp/models/reproductions.hpp and docs/models.md.)
 //
 //   auto m = ketasim::models::get("perezruixo2021", {{"age_yr", 45}});
-//   auto k = ketasim::models::get("kamp2020", {{"weight_kg", 70}}, {.ke0 = "sleigh2019"});
+//   auto k = ketasim::models::get("kamp2020", {{"weight_kg", 70}}, {.ke0_source = "sleigh2019"});
+//   auto j = ketasim::models::get("kamp2020", {{"weight_kg", 70}}, {.ke0_per_min = 0.5});
 //
 // A covariate outside the model's validity range (the published one where the source gives it)
 // throws InvalidInput naming it, unless BuildOptions::extrapolate (then out_of_range() lists what
@@ -27,23 +29,22 @@
 
 namespace ketasim::models {
 
-/// One catalogue entry: its metadata, its builder and its reproductions.
+/// One catalogue entry: its metadata and its builder.
 struct Entry {
   const ModelInfo& (*info)();
   Model (*build)(const Covariates&, const BuildOptions&);
-  std::vector<Reproduction> (*reproduce)();
 };
 
 /// Every model, in the order the docs list them.
 inline const std::vector<Entry>& catalogue() {
   static const std::vector<Entry> all = {
-      {perezruixo2021_info, perezruixo2021_from, perezruixo2021_reproductions},
-      {kamp2020_info, kamp2020_from, kamp2020_reproductions},
-      {domino1984_info, domino1984_from, domino1984_reproductions},
-      {herd2007_info, herd2007_from, herd2007_reproductions},
-      {hornik2018_info, hornik2018_from, hornik2018_reproductions},
-      {otto2021_info, otto2021_from, otto2021_reproductions},
-      {intranasal_racemic_info, intranasal_racemic_from, intranasal_racemic_reproductions},
+      {perezruixo2021_info, perezruixo2021_from},
+      {kamp2020_info, kamp2020_from},
+      {domino1984_info, domino1984_from},
+      {herd2007_info, herd2007_from},
+      {hornik2018_info, hornik2018_from},
+      {otto2021_info, otto2021_from},
+      {intranasal_racemic_info, intranasal_racemic_from},
   };
   return all;
 }
@@ -79,11 +80,6 @@ inline Model get(std::string_view key, const Covariates& covariates = {},
 /// Messages for the covariates outside their validity range (empty when none is).
 inline std::vector<std::string> out_of_range(std::string_view key, const Covariates& covariates) {
   return out_of_range(info(key), covariates);
-}
-
-/// The published numbers `key` reproduces, with ketasim's values (runs the simulations).
-inline std::vector<Reproduction> reproductions(std::string_view key) {
-  return entry(key).reproduce();
 }
 
 }  // namespace ketasim::models

@@ -20,8 +20,6 @@
 
 #include "ketasim/model.hpp"
 #include "ketasim/models/info.hpp"
-#include "ketasim/models/kamp2020.hpp"
-#include "ketasim/models/measure.hpp"
 
 namespace ketasim::models {
 
@@ -52,12 +50,13 @@ inline const ModelInfo& domino1984_info() {
         "adult subjects, unmedicated and diazepam-premedicated (numbers not readable "
         "here)";
     i.sampling = "not verified";
+    i.cp_site = "not stated";
     i.covariates = {detail::adult_weight(
         "ketasim's choice for adults: the paper's weight range could not be read")};
     i.ke0 = {Ke0Kind::none, std::nullopt,
              "none published (opentiva 0.652 /min is back-computed from an assumed 1-min time "
              "to peak, stanpumpR's 3-min time to peak is \"just a guess\"; neither offered); for "
-             "Ce pass ke0_per_min or ke0=\"sleigh2019\""};
+             "Ce pass a ke0 (1/min) or ke0_source=\"sleigh2019\""};
     using P = PublishedParameter;
     i.parameters = {
         P{"V1", p.v1_l_per_kg, "L/kg", "v1", p.v1_l_per_kg * 70.0, "L", "x weight (70 kg shown)"},
@@ -99,43 +98,6 @@ inline Model domino1984(double weight_kg, const BuildOptions& o = {}) {
 
 inline Model domino1984_from(const Covariates& given, const BuildOptions& o) {
   return domino1984(resolve(domino1984_info(), given, o.extrapolate).at("weight_kg"), o);
-}
-
-/// First-order rate constant (1/min) of the link from compartment `from` to `to` (-1: out).
-inline double link_rate_per_min(const Model& m, std::string_view from, int to) {
-  const int a = m.compartment_index(from);
-  for (const auto& l : m.links())
-    if (l.from == a && l.to == to) return m.link_rate(l);
-  ketasim::detail::fail("link_rate_per_min", "link", "present in the model", from);
-}
-
-inline std::vector<Reproduction> domino1984_reproductions() {
-  const Domino1984Published p;
-  const Model m = domino1984(70.0);
-  const std::string src = "Domino 1984 via stanpumpR and opentiva (identical constants)";
-  const std::string reg = "rate constant of the built model, 70 kg";
-  const int c = m.compartment_index("central"), p1 = m.compartment_index("peripheral1"),
-            p2 = m.compartment_index("peripheral2");
-  std::vector<Reproduction> out;
-  out.push_back(within_rel("V1 per kg", "central volume / weight, 70 kg", "L/kg", p.v1_l_per_kg,
-                           1e-9, src, m.parameter("v1") / 70.0));
-  out.push_back(within_rel("k10", reg, "1/min", p.k10_per_min, 1e-9, src,
-                           link_rate_per_min(m, "central", -1)));
-  out.push_back(within_rel("k12", reg, "1/min", p.k12_per_min, 1e-9, src,
-                           link_rate_per_min(m, "central", p1)));
-  out.push_back(within_rel("k21", reg, "1/min", p.k21_per_min, 1e-9, src,
-                           link_rate_per_min(m, "peripheral1", c)));
-  out.push_back(within_rel("k13", reg, "1/min", p.k13_per_min, 1e-9, src,
-                           link_rate_per_min(m, "central", p2)));
-  out.push_back(within_rel("k31", reg, "1/min", p.k31_per_min, 1e-9, src,
-                           link_rate_per_min(m, "peripheral2", c)));
-  out.push_back(
-      context("ketamine Cmax (end of infusion)", "0.5 mg/kg IV over 40 min, 70 kg", "ng/mL", 185.0,
-              "Zanos 2018 Pharmacol Rev Table 1 (Zarate 2006, venous, patients)",
-              measure::cp_peak(m, antidepressant_infusion(70.0), 240.0).c_ng_ml,
-              "context, not a reproduction: a population mean in patients against a typical "
-              "value of another population"));
-  return out;
 }
 
 }  // namespace ketasim::models

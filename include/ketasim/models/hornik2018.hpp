@@ -24,7 +24,6 @@
 
 #include "ketasim/model.hpp"
 #include "ketasim/models/info.hpp"
-#include "ketasim/models/measure.hpp"
 #include "ketasim/regimen.hpp"
 
 namespace ketasim::models {
@@ -60,15 +59,17 @@ inline const ModelInfo& hornik2018_info() {
         "113 children (50 IM, 63 IV), median age 3.3 y (0.02-17.6), median weight "
         "14 kg (2.4-176.1), 275 plasma samples";
     i.sampling = "plasma (site not verified)";
+    i.cp_site = "not stated";
     i.covariates = {{.name = "weight_kg",
                      .unit = "kg",
                      .description = "total body weight",
                      .min = 2.4,
                      .max = 176.1,
                      .range_source = "Hornik 2018 abstract, weight range of the 113 children"}};
-    i.ke0 = {Ke0Kind::none, std::nullopt,
-             "none published (opentiva's 4.212 /min is back-computed from an assumed 1-min time "
-             "to peak, not offered); for Ce pass ke0_per_min or ke0=\"sleigh2019\" (adults)"};
+    i.ke0 = {
+        Ke0Kind::none, std::nullopt,
+        "none published (opentiva's 4.212 /min is back-computed from an assumed 1-min time "
+        "to peak, not offered); for Ce pass a ke0 (1/min) or ke0_source=\"sleigh2019\" (adults)"};
     using P = PublishedParameter;
     i.parameters = {
         P{"V1", p.v1_l, "L/70 kg", "v1", p.v1_l, "L", "x (weight/70)^1; value opentiva's"},
@@ -106,17 +107,6 @@ inline Model hornik2018(double weight_kg, const BuildOptions& o = {}) {
 
 inline Model hornik2018_from(const Covariates& given, const BuildOptions& o) {
   return hornik2018(resolve(hornik2018_info(), given, o.extrapolate).at("weight_kg"), o);
-}
-
-inline std::vector<Reproduction> hornik2018_reproductions() {
-  Regimen r;
-  r.bolus({.dose_mg = mg_per_kg(2.0, 14.0)});
-  const double t[1] = {20.0};
-  const double c20 = simulate(hornik2018(14.0), r, t).cp_ng_ml()[0];
-  return {in_range("plasma ketamine 20 min after the dose",
-                   "2 mg/kg IV bolus, 14 kg (the median child)", "ng/mL", 750.0, HUGE_VAL,
-                   "> 750 for procedures up to 20 min", "Hornik 2018 abstract (dosing simulation)",
-                   c20)};
 }
 
 }  // namespace ketasim::models

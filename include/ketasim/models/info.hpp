@@ -1,6 +1,7 @@
 // What the catalogue records about each model (citation, population, covariates with their
-// published ranges, where its ke0 comes from, parameters as published, the published numbers it
-// reproduces) and the checks every catalogue model shares: covariates and the ke0 choice.
+// published ranges, where its ke0 comes from, parameters as published) and the checks every
+// catalogue model shares: covariates and the ke0 choice. The published numbers each model is
+// tested against live in tests/cpp/models/reproductions.hpp (and docs/models.md), not here.
 #pragma once
 
 #include <cmath>
@@ -67,30 +68,6 @@ struct PublishedParameter {
   std::string note;            ///< scaling, covariates, source location
 };
 
-/// A number a source publishes and what ketasim computes for it. The acceptance interval
-/// [low, high] is stated before computing (a tolerance around a point, or a published range).
-struct Reproduction {
-  std::string quantity;  ///< e.g. "esketamine Cmax"
-  std::string regimen;   ///< dose, dosing convention, covariates
-  std::string unit;
-  std::string published;                  ///< as printed ("72.5", "20-40", "> 750")
-  std::optional<double> published_value;  ///< point value, for the difference column
-  double low = 0.0;
-  double high = 0.0;
-  std::string tolerance;  ///< how [low, high] was set ("+-5 %", "published range")
-  std::string source;     ///< paper and table / page
-  double ketasim = 0.0;   ///< ketasim's value
-  bool claimed = true;    ///< false: a documented gap, `note` says why it is not reached
-  std::string note;
-
-  bool within() const { return ketasim >= low && ketasim <= high; }
-  /// (ketasim - published) / published, when the source gives a point value.
-  std::optional<double> difference_rel() const {
-    if (!published_value || *published_value == 0.0) return std::nullopt;
-    return (ketasim - *published_value) / *published_value;
-  }
-};
-
 namespace detail {
 inline std::string fmt_number(double v, int digits = 4) {
   char buf[64];
@@ -98,73 +75,6 @@ inline std::string fmt_number(double v, int digits = 4) {
   return buf;
 }
 }  // namespace detail
-
-/// A point value with a relative tolerance (rel = 0.05 for +-5 %).
-inline Reproduction within_rel(std::string quantity, std::string regimen, std::string unit,
-                               double published, double rel, std::string source, double ketasim) {
-  Reproduction r;
-  r.quantity = std::move(quantity);
-  r.regimen = std::move(regimen);
-  r.unit = std::move(unit);
-  r.published = detail::fmt_number(published);
-  r.published_value = published;
-  r.low = published * (1.0 - rel);
-  r.high = published * (1.0 + rel);
-  r.tolerance = "+-" + detail::fmt_number(rel * 100.0, 3) + " %";
-  r.source = std::move(source);
-  r.ketasim = ketasim;
-  return r;
-}
-
-/// A point value with an absolute tolerance (in the quantity's unit).
-inline Reproduction within_abs(std::string quantity, std::string regimen, std::string unit,
-                               double published, double abs_tol, std::string source,
-                               double ketasim) {
-  Reproduction r = within_rel(std::move(quantity), std::move(regimen), std::move(unit), published,
-                              0.0, std::move(source), ketasim);
-  r.low = published - abs_tol;
-  r.high = published + abs_tol;
-  r.tolerance = "+-" + detail::fmt_number(abs_tol, 3) + (r.unit.empty() ? "" : " " + r.unit);
-  return r;
-}
-
-/// A published range (or bound: use +-infinity for an open side); `printed` is the text.
-inline Reproduction in_range(std::string quantity, std::string regimen, std::string unit,
-                             double low, double high, std::string printed, std::string source,
-                             double ketasim) {
-  Reproduction r;
-  r.quantity = std::move(quantity);
-  r.regimen = std::move(regimen);
-  r.unit = std::move(unit);
-  r.published = std::move(printed);
-  r.low = low;
-  r.high = high;
-  r.tolerance = "published range";
-  r.source = std::move(source);
-  r.ketasim = ketasim;
-  return r;
-}
-
-/// Marks a row as a documented gap: the source's number is shown, and why it is not reached.
-inline Reproduction gap(Reproduction r, std::string why) {
-  r.claimed = false;
-  r.note = std::move(why);
-  return r;
-}
-
-/// A published number shown beside ketasim's for context only: no acceptance interval (e.g. a
-/// population mean from another study or another sampling site).
-inline Reproduction context(std::string quantity, std::string regimen, std::string unit,
-                            double published, std::string source, double ketasim, std::string why) {
-  Reproduction r = within_rel(std::move(quantity), std::move(regimen), std::move(unit), published,
-                              0.0, std::move(source), ketasim);
-  r.low = -HUGE_VAL;
-  r.high = HUGE_VAL;
-  r.tolerance = "none (context)";
-  r.claimed = false;
-  r.note = std::move(why);
-  return r;
-}
 
 /// Everything the catalogue says about one model.
 struct ModelInfo {
@@ -178,7 +88,11 @@ struct ModelInfo {
   std::vector<std::string> metabolites;  ///< reported analytes besides Cp (add_analyte names)
   std::vector<std::string> routes;
   std::string population;
-  std::string sampling;  ///< "arterial", "venous", ...
+  std::string sampling;  ///< sampling of the data the model was fitted to, in words
+  /// Where the concentration this model reports as Cp is: "arterial", "venous" or "not stated"
+  /// (the site of the samples it was fitted to; for kamp2020 the arterial central compartment).
+  /// `ketasim compare` plots Cp (and Ce driven by it), so this is the site it plots.
+  std::string cp_site;
   std::vector<CovariateSpec> covariates;
   Ke0Source ke0;
   std::vector<PublishedParameter> parameters;
@@ -192,10 +106,12 @@ using Covariates = std::map<std::string, double, std::less<>>;
 
 /// How to build a catalogue model beyond its covariates.
 struct BuildOptions {
-  /// Effect-site rate constant chosen by the caller, 1/min (exclusive with `ke0`).
+  /// The effect-site rate constant ke0, a number in 1/min, chosen by the caller (at most one of
+  /// ke0_per_min and ke0_source).
   std::optional<double> ke0_per_min = std::nullopt;
-  /// A named literature ke0 ("sleigh2019", see literature_ke0s()) (exclusive with ke0_per_min).
-  std::string ke0 = {};
+  /// Where to take ke0 from in the literature: a key of literature_ke0s() ("sleigh2019"); empty:
+  /// none (at most one of ke0_per_min and ke0_source).
+  std::string ke0_source = {};
   /// Accept covariates outside the published range (the caller takes responsibility).
   bool extrapolate = false;
   /// Named preset of a composite model (intranasal_racemic); empty: none.
@@ -274,23 +190,35 @@ inline Covariates resolve(const ModelInfo& info, const Covariates& given, bool e
   return out;
 }
 
-/// Attaches the effect site the caller asked for: a ke0 of their own, a named literature value,
-/// or (neither) the model's own fitted or back-computed ke0 when it has one. A model without a
-/// ke0 gets no effect site: simulating Ce then asks for one (Model::ke0_per_min names the way).
+/// Attaches the effect site the caller asked for: a ke0 of their own (ke0_per_min), one from the
+/// literature (ke0_source), or (neither) the model's own fitted or back-computed ke0 when it has
+/// one. A model without a ke0 gets no effect site: simulating Ce then asks for one.
 inline void apply_ke0(Model& m, const ModelInfo& info, const BuildOptions& o) {
   const std::string where = info.key;
-  KETASIM_CHECK(!(o.ke0_per_min && !o.ke0.empty()), where, "ke0 and ke0_per_min",
-                "given one at a time", "both");
+  KETASIM_CHECK(!(o.ke0_per_min && !o.ke0_source.empty()), where,
+                "at most one of ke0_per_min, ke0_source", "given", "both");
   if (o.ke0_per_min) {
     const double k = *o.ke0_per_min;
-    KETASIM_CHECK(std::isfinite(k) && k > 0.0, where, "ke0_per_min", "> 0 1/min", k, "1/min");
+    KETASIM_CHECK(std::isfinite(k) && k > 0.0, where, "ke0", "> 0 1/min", k, "1/min");
     m.set_effect_site(k);
-  } else if (!o.ke0.empty()) {
-    m.set_effect_site(literature_ke0(o.ke0).ke0_per_min);
+  } else if (!o.ke0_source.empty()) {
+    m.set_effect_site(literature_ke0(o.ke0_source).ke0_per_min);
   } else if (info.ke0.ke0_per_min) {
     m.set_effect_site(*info.ke0.ke0_per_min);
   }
 }
+
+namespace detail {
+/// The adult body-weight covariate the IV adult models share (ketasim's 40-150 kg).
+inline CovariateSpec adult_weight(std::string range_source) {
+  return {.name = "weight_kg",
+          .unit = "kg",
+          .description = "total body weight",
+          .min = 40.0,
+          .max = 150.0,
+          .range_source = std::move(range_source)};
+}
+}  // namespace detail
 
 /// Unit conversions done once per model file: published hours to ketasim minutes.
 inline constexpr double per_hour = 1.0 / 60.0;  ///< L/h -> L/min, 1/h -> 1/min

@@ -12,9 +12,9 @@
 //    Dispos 24(1):37-43, doi:10.1002/bdd.336, PMID 12516077 (abstract; no Tmax in it);
 //  - 50 %: 3 and 9 mg/kg IN in children 2-9 y under halothane, Malinovsky 1996, Br J Anaesth
 //    77(2):203, doi:10.1093/bja/77.2.203 (abstract: Cmax "within 20 min" after 3 mg/kg).
-// Presets (ka is not published anywhere: it is BACK-COMPUTED so that this composite's Tmax equals
-// a published Tmax; with Kamp's linear weight scaling every rate constant, hence Tmax, is the
-// same at any weight):
+// Presets (ka is not published anywhere: it is BACK-COMPUTED so that this composite's Tmax at
+// 70 kg equals a published Tmax; with Kamp's allometric scaling the disposition's rate constants
+// change as (W/70)^-0.25, so at other weights Tmax moves a little):
 //  - "pharmacotherapy2022": F 0.13 and Tmax 14 min, both for 30 mg IN (Table 6);
 //  - "yanagihara2003": F 0.45 (Yanagihara 2003) with Tmax 20 min (Malinovsky 1996, children:
 //    Yanagihara's abstract gives no Tmax).
@@ -29,7 +29,6 @@
 #include "ketasim/model.hpp"
 #include "ketasim/models/info.hpp"
 #include "ketasim/models/kamp2020.hpp"
-#include "ketasim/models/measure.hpp"
 #include "ketasim/regimen.hpp"
 
 namespace ketasim::models {
@@ -48,7 +47,7 @@ struct NasalPreset {
   std::string source;
 };
 
-/// Both presets. ka values: the root of Tmax(ka) = tmax_min for kamp2020 (any weight), found by
+/// Both presets. ka values: the root of Tmax(ka) = tmax_min for kamp2020 at 70 kg, found by
 /// bisection on ketasim's refined Tmax; tests/cpp/models checks they give the published Tmax.
 inline const std::vector<NasalPreset>& nasal_presets() {
   static const std::vector<NasalPreset> all = {
@@ -91,6 +90,7 @@ inline const ModelInfo& intranasal_racemic_info() {
     i.routes = {"intranasal", "iv"};
     i.population = "adults (the Kamp 2020 disposition); nasal F and ka from the user or a preset";
     i.sampling = "arterial (Kamp 2020 central compartment)";
+    i.cp_site = "arterial";
     i.covariates = {
         detail::adult_weight("as kamp2020: ketasim's choice for adults"),
         {.name = "f",
@@ -109,7 +109,7 @@ inline const ModelInfo& intranasal_racemic_info() {
                          "value"},
     };
     i.ke0 = {Ke0Kind::none, std::nullopt,
-             "none (Kamp 2020 has none); for Ce pass ke0_per_min or ke0=\"sleigh2019\""};
+             "none (Kamp 2020 has none); for Ce pass a ke0 (1/min) or ke0_source=\"sleigh2019\""};
     i.parameters = kamp2020_info().parameters;
     i.verification =
         "Not a published model. Disposition as kamp2020; F values from the cited "
@@ -133,7 +133,7 @@ inline Model intranasal_racemic(double weight_kg, const NasalAbsorption& nasal,
   KETASIM_CHECK(nasal.ka_per_min > 0.0, info.key, "ka_per_min", "> 0 1/min", nasal.ka_per_min,
                 "1/min");
   BuildOptions disposition = o;
-  disposition.ke0.clear();
+  disposition.ke0_source.clear();
   disposition.ke0_per_min.reset();
   Model m = kamp2020(weight_kg, disposition);
   m.with_route("intranasal", Absorption{.ka = nasal.ka_per_min, .f = nasal.f});
@@ -160,36 +160,6 @@ inline Model intranasal_racemic_from(const Covariates& given, const BuildOptions
   }
   const Covariates r = resolve(info, c, o.extrapolate);
   return intranasal_racemic(r.at("weight_kg"), {r.at("f"), r.at("ka_per_min")}, o);
-}
-
-inline std::vector<Reproduction> intranasal_racemic_reproductions() {
-  std::vector<Reproduction> out;
-  const std::string by = "by construction: ka was back-computed from this Tmax";
-  for (const auto& p : nasal_presets()) {
-    const Model m = intranasal_racemic(70.0, p.key);
-    Regimen r;
-    r.dose("intranasal", {.dose_mg = 30.0});
-    const std::string reg = "preset " + p.key + ", 30 mg IN, 70 kg";
-    const std::string src = p.key == "pharmacotherapy2022"
-                                ? "Pharmacotherapy 2022 Table 6 (30 mg IN)"
-                                : "Yanagihara 2003 abstract (F); Malinovsky 1996 abstract (Tmax)";
-    out.push_back(within_abs("nasal bioavailability", reg, "", p.absorption.f, 0.005, src,
-                             measure::bioavailability(m, r)));
-    Reproduction tm =
-        within_abs("Tmax", reg, "min", p.tmax_min, 0.5, src, measure::cp_peak(m, r, 240.0).t_min);
-    tm.note = by;
-    out.push_back(tm);
-    if (p.key == "pharmacotherapy2022") {
-      out.push_back(
-          within_rel("AUC(0-inf)", reg, "ug.h/L", 46.0, 0.10, src, measure::auc_inf(m, r) / 60.0));
-      out.push_back(gap(
-          within_rel("Cmax", reg, "ng/mL", 60.8, 0.10, src, measure::cp_peak(m, r, 240.0).c_ng_ml),
-          "not reached: a single first-order depot with the Kamp disposition gives "
-          "a lower, broader peak than the geometric mean Cmax observed (geometric "
-          "SD 1.90)"));
-    }
-  }
-  return out;
 }
 
 }  // namespace ketasim::models

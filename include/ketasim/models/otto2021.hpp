@@ -26,7 +26,6 @@
 
 #include "ketasim/model.hpp"
 #include "ketasim/models/info.hpp"
-#include "ketasim/models/measure.hpp"
 #include "ketasim/regimen.hpp"
 
 namespace ketasim::models {
@@ -70,6 +69,7 @@ inline const ModelInfo& otto2021_info() {
         "(SD 7.2) kg; 31: 2-h stepped infusions, 71.3 (SD 8.5) kg); S-ketamine parameters from "
         "Fanta 2015 (11 healthy men, 77 (SD 7.5) kg, IV bolus and oral)";
     i.sampling = "venous plasma";
+    i.cp_site = "venous";
     i.covariates = {{.name = "weight_kg",
                      .unit = "kg",
                      .description = "total body weight",
@@ -77,9 +77,10 @@ inline const ModelInfo& otto2021_info() {
                      .max = 100.0,
                      .range_source = "ketasim's choice, about the studies' means +- 3 SD (the "
                                      "papers give mean and SD, not ranges)"}};
-    i.ke0 = {Ke0Kind::none, std::nullopt,
-             "none: PK only; for Ce pass ke0_per_min (sleigh2019 was fitted for racemic "
-             "ketamine with another PK model)"};
+    i.ke0 = {
+        Ke0Kind::none, std::nullopt,
+        "none: PK only; for Ce pass a ke0 (1/min) (ke0_source sleigh2019 was fitted for racemic "
+        "ketamine with another PK model)"};
     using P = PublishedParameter;
     i.parameters = {
         P{"V1 (S-ketamine)", p.v1_l, "L/70 kg", "v1", p.v1_l, "L", "x (weight/70); Fanta 2015"},
@@ -134,31 +135,6 @@ inline Model otto2021(double weight_kg, const BuildOptions& o = {}) {
 
 inline Model otto2021_from(const Covariates& given, const BuildOptions& o) {
   return otto2021(resolve(otto2021_info(), given, o.extrapolate).at("weight_kg"), o);
-}
-
-inline std::vector<Reproduction> otto2021_reproductions() {
-  std::vector<Reproduction> out;
-  out.push_back(within_rel("S-ketamine clearance", "70 kg, IV bolus, dose / AUC(0-inf)", "L/h",
-                           95.0, 0.01, "Fanta 2015 abstract (95 L/h/70 kg)",
-                           measure::clearance_l_per_h(otto2021(70.0))));
-  // CHDR1311: 10 mg S-ketamine IV over 30 min, 68 kg (the study's mean weight).
-  const Model m = otto2021(68.0);
-  Regimen r;
-  r.infusion({.dose_mg = 10.0, .start_min = 0.0, .duration_min = 30.0});
-  const std::vector<double> t = {30.0, 60.0, 120.0, 300.0};
-  const Result res = simulate(m, r, t);
-  const auto nk = res.concentration_ng_ml("s_norketamine");
-  const std::string src =
-      "Otto 2021 Fig. 3b / 4b, observed median, digitised by the nlmixr2lib maintainers";
-  const std::string reg = "10 mg IV over 30 min, 68 kg, at ";
-  out.push_back(
-      within_rel("S-ketamine", reg + "0.5 h", "ng/mL", 56.0, 0.20, src, res.cp_ng_ml()[0]));
-  out.push_back(within_rel("S-ketamine", reg + "1 h", "ng/mL", 27.0, 0.20, src, res.cp_ng_ml()[1]));
-  out.push_back(within_rel("S-ketamine", reg + "2 h", "ng/mL", 15.5, 0.20, src, res.cp_ng_ml()[2]));
-  out.push_back(within_rel("S-norketamine", reg + "1 h", "ng/mL", 23.0, 0.20, src, nk[1]));
-  out.push_back(within_rel("S-norketamine", reg + "2 h", "ng/mL", 20.0, 0.20, src, nk[2]));
-  out.push_back(within_rel("S-norketamine", reg + "5 h", "ng/mL", 12.0, 0.20, src, nk[3]));
-  return out;
 }
 
 }  // namespace ketasim::models

@@ -13,7 +13,7 @@ namespace ketasim::models {
 
 /// A ke0 taken from a pharmacodynamic study, with the caveat that travels with it.
 struct LiteratureKe0 {
-  std::string key;           ///< name a user passes ("sleigh2019")
+  std::string key;           ///< the ke0_source a user passes ("sleigh2019")
   double t_half_s = 0.0;     ///< published equilibration half-time, s
   double ke0_per_min = 0.0;  ///< ln 2 / t_half, 1/min
   std::string endpoint;      ///< what the effect was
@@ -58,7 +58,8 @@ inline const LiteratureKe0& literature_ke0(std::string_view key) {
     if (k.key == key) return k;
     known += (known.empty() ? "" : ", ") + k.key;
   }
-  ketasim::detail::fail("models", "ke0", "one of the named literature values [" + known + "]", key);
+  ketasim::detail::fail("models", "ke0_source",
+                        "one of the named literature values [" + known + "]", key);
 }
 
 }  // namespace ketasim::models

@@ -10,7 +10,6 @@ figure, population) is the same code for both.
 from __future__ import annotations
 
 import argparse
-import inspect
 import math
 import os
 from dataclasses import dataclass, field
@@ -63,17 +62,14 @@ def catalogue_model(key: str, *, ke0: Optional[float] = None, ke0_source: Option
     """``ks.models.get(key, ..., ke0=<1/min>, ke0_source=<literature key>)``.
 
     ``ke0`` is a number (1/min) everywhere in ketasim; ``ke0_source`` names a literature value
-    (``ks.models.literature_ke0()``). This is the one place the command line calls the
-    catalogue, and it adapts to a catalogue still spelling them ``ke0_per_min=`` / ``ke0=<key>``.
+    (``ks.models.literature_ke0()``). This is the one place the command line calls the catalogue.
     """
-    if "ke0_source" in inspect.signature(catalogue.get).parameters:
-        kw: Dict[str, Any] = {}
-        if ke0 is not None:
-            kw["ke0"] = ke0
-        if ke0_source is not None:
-            kw["ke0_source"] = ke0_source
-        return catalogue.get(key, **kw, **options)
-    return catalogue.get(key, ke0=ke0_source, ke0_per_min=ke0, **options)
+    kw: Dict[str, Any] = {}
+    if ke0 is not None:
+        kw["ke0"] = ke0
+    if ke0_source is not None:
+        kw["ke0_source"] = ke0_source
+    return catalogue.get(key, **kw, **options)
 
 
 def ka_for_tmax(make_model: Callable[[float], Model], tmax_min: float,

@@ -1,7 +1,9 @@
-// Generates docs/models.md from the catalogue itself: one table of every model with each
-// published number it reproduces (published value, ketasim's value, difference), then each
-// model's provenance notes. `models_md` prints it; `--write FILE` writes it; `--check FILE`
-// exits 1 when FILE differs from what the catalogue generates now.
+// Generates docs/models.md from the catalogue and its test oracle (reproductions.hpp): one table
+// of every model with each published number it is checked against (the kind of check, published
+// value, ketasim's value, difference), then each model's provenance notes. `models_md` prints
+// it; `--write FILE` writes it; `--check FILE` exits 1 when FILE differs from what is generated
+// now. `--json` instead of the Markdown gives the same rows as data (the file
+// python/ketasim/reproductions.json that `ks.models.reproductions` reads, with no simulation).
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -10,10 +12,13 @@
 #include <string>
 
 #include "ketasim/models/catalogue.hpp"
+#include "reproductions.hpp"
 
 namespace {
 
 using namespace ketasim::models;
+using ketasim::test::Check;
+using ketasim::test::Reproduction;
 
 std::string cell(std::string s) {
   std::string out;
@@ -54,9 +59,23 @@ std::string citation_cell(const ModelInfo& i) {
 }
 
 std::string status(const Reproduction& r) {
-  if (r.claimed) return r.within() ? "reproduced (" + r.tolerance + ")" : "NOT REPRODUCED";
-  if (r.tolerance == "none (context)") return "context only";
+  if (r.claimed) {
+    if (!r.within()) return "NOT WITHIN ITS INTERVAL";
+    return (r.check == Check::reproduction ? "reproduced (" : "consistent (") + r.tolerance + ")";
+  }
+  if (r.is_context()) return "context only";
   return "documented gap";
+}
+
+std::string diff_text(const Reproduction& r) {
+  const auto d = r.difference_rel();
+  if (!d) return "";
+  // Rounded to 0.1 % first, so that a difference of -1e-12 prints as +0.0 %, not -0.0 % (the
+  // file must not change with the last bits of the solver).
+  const double pct = std::round(1000.0 * *d) / 10.0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f %%", pct == 0.0 ? 0.0 : pct);
+  return buf;
 }
 
 std::string generate() {
@@ -67,41 +86,41 @@ std::string generate() {
        "--target update_models_md`. CTest fails when this file differs from what the catalogue "
        "generates. -->\n\n"
     << "Every model in `include/ketasim/models/` and `ks.models`, with each published number it "
-       "is tested against: the value the source prints, ketasim's value (typical values, no "
-       "between-subject variability) and the difference. The acceptance interval of each row "
+       "is tested against (tests/cpp/models/reproductions.hpp): the value the source prints, "
+       "ketasim's value (typical values, no between-subject variability unless the row says "
+       "so) and the difference. The *Check* column says what a row shows: a **reproduction** "
+       "is a published number (a concentration, an exposure, a bioavailability, a time) "
+       "computed by simulating the model; a **consistency check** reads back a published "
+       "parameter, or a quantity the parameters fix algebraically (a rate constant, a "
+       "clearance as dose / AUC, Vss as a sum of volumes): it shows the model was typed in "
+       "right and says nothing about its predictions. The acceptance interval of each row "
        "was set from the source (a tolerance around a point, or a published range) before "
        "computing. Rows marked *documented gap* are numbers the model does not reach, kept "
        "visible with the reason; *context only* rows compare with another study's population "
-       "and claim nothing. Intranasal doses of Perez-Ruixo 2021 follow the Spravato label "
-       "(28-mg devices 5 minutes apart); the tests also check the all-devices-at-t = 0 "
-       "convention.\n\n"
+       "and claim nothing. *Cp site* is where the concentration the model reports as Cp is "
+       "(the one `ketasim compare` plots). Intranasal doses of Perez-Ruixo 2021 follow the "
+       "Spravato label (28-mg devices 5 minutes apart); the tests also check the "
+       "all-devices-at-t = 0 convention.\n\n"
     << "ketasim is for research and teaching, not for dosing a patient.\n\n";
 
-  o << "| Model | Drug | Routes | Population | Citation | ke0 source | Reproduced number | "
+  o << "| Model | Drug | Routes | Population | Citation | ke0 source | Cp site | Number | Check | "
        "Regimen | Source | Published | ketasim | Difference | Status |\n"
-    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& e : catalogue()) {
     const ModelInfo& i = e.info();
     bool first = true;
-    for (const auto& r : e.reproduce()) {
+    for (const auto& r : ketasim::test::reproductions(i.key)) {
       const std::string unit = r.unit.empty() ? "" : " " + r.unit;
-      const auto d = r.difference_rel();
-      char diff[32] = "";
-      if (d) {
-        // Rounded to 0.1 % first, so that a difference of -1e-12 prints as +0.0 %, not -0.0 %
-        // (the file must not change with the last bits of the solver).
-        const double pct = std::round(1000.0 * *d) / 10.0;
-        std::snprintf(diff, sizeof diff, "%+.1f %%", pct == 0.0 ? 0.0 : pct);
-      }
       o << "| "
         << (first ? "**" + i.key + "**" +
                         (i.published_model ? "" : " (composite, not a published model)")
                   : "")
         << " | " << (first ? cell(i.drug) : "") << " | " << (first ? join(i.routes) : "") << " | "
         << (first ? cell(i.population) : "") << " | " << (first ? cell(citation_cell(i)) : "")
-        << " | " << (first ? ke0_cell(i) : "") << " | " << cell(r.quantity) << " | "
+        << " | " << (first ? ke0_cell(i) : "") << " | " << (first ? i.cp_site : "") << " | "
+        << cell(r.quantity) << " | " << ketasim::test::to_string(r.check) << " | "
         << cell(r.regimen) << " | " << cell(r.source) << " | " << cell(r.published) << unit << " | "
-        << num(r.ketasim) << unit << " | " << diff << " | " << status(r)
+        << num(r.ketasim) << unit << " | " << diff_text(r) << " | " << status(r)
         << (r.note.empty() ? "" : ": " + cell(r.note)) << " |\n";
       first = false;
     }
@@ -114,7 +133,7 @@ std::string generate() {
       << "- Citation: " << citation_cell(i) << ".\n"
       << "- Drug and analyte: " << i.drug << "; Cp is " << i.analyte;
     if (!i.metabolites.empty()) o << "; also reported: " << join(i.metabolites);
-    o << ". Sampling: " << i.sampling << ".\n"
+    o << ". Sampling: " << i.sampling << ". Cp site: " << i.cp_site << ".\n"
       << "- Routes: " << join(i.routes) << ".\n"
       << "- Population: " << i.population << ".\n"
       << "- Covariates:";
@@ -140,8 +159,9 @@ std::string generate() {
 
   o << "\n## Effect site\n\n"
     << "No model in the catalogue has a ke0 fitted in its own paper, and ketasim invents none: "
-       "a model is built without an effect site unless the caller passes `ke0_per_min` or a "
-       "named literature value. The values opentiva ships (ke0 back-computed from an assumed "
+       "a model is built without an effect site unless the caller passes a ke0 (a number, "
+       "1/min: `ke0=` in Python, `ke0_per_min` in C++) or a literature `ke0_source`. The values "
+       "opentiva ships (ke0 back-computed from an assumed "
        "1-minute time to peak) and stanpumpR's \"just a guess\" time to peak are not offered. "
        "Named literature values:\n\n";
   for (const auto& k : literature_ke0s())
@@ -155,28 +175,86 @@ std::string generate() {
   return o.str();
 }
 
+std::string json_string(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\')
+      out += std::string("\\") + c;
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
+// 6 significant digits: enough for every row, and the file does not change with the last bits of
+// the solver. Infinite bounds (an open side) are null.
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string generate_json() {
+  std::ostringstream o;
+  o << "{\n  \"generated_by\": \"tests/cpp/models/models_md.cpp --json from "
+       "tests/cpp/models/reproductions.hpp; do not edit by hand\",\n  \"models\": {";
+  bool first_model = true;
+  for (const auto& e : catalogue()) {
+    const ModelInfo& i = e.info();
+    o << (first_model ? "" : ",") << "\n    " << json_string(i.key) << ": [";
+    first_model = false;
+    bool first = true;
+    for (const auto& r : ketasim::test::reproductions(i.key)) {
+      const auto d = r.difference_rel();
+      o << (first ? "" : ",") << "\n      {\"quantity\": " << json_string(r.quantity)
+        << ", \"regimen\": " << json_string(r.regimen) << ", \"unit\": " << json_string(r.unit)
+        << ", \"published\": " << json_string(r.published) << ", \"published_value\": "
+        << (r.published_value ? json_number(*r.published_value) : "null")
+        << ", \"low\": " << json_number(r.low) << ", \"high\": " << json_number(r.high)
+        << ", \"tolerance\": " << json_string(r.tolerance)
+        << ", \"source\": " << json_string(r.source) << ", \"ketasim\": " << json_number(r.ketasim)
+        << ", \"difference_rel\": " << (d ? json_number(*d) : "null")
+        << ", \"check\": " << json_string(std::string(ketasim::test::to_string(r.check)))
+        << ", \"claimed\": " << (r.claimed ? "true" : "false")
+        << ", \"within\": " << (r.within() ? "true" : "false")
+        << ", \"status\": " << json_string(status(r)) << ", \"note\": " << json_string(r.note)
+        << "}";
+      first = false;
+    }
+    o << "\n    ]";
+  }
+  o << "\n  }\n}\n";
+  return o.str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string text = generate();
-  const std::string mode = argc > 1 ? argv[1] : "";
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const bool json = !args.empty() && args[0] == "--json";
+  if (json) args.erase(args.begin());
+  const std::string text = json ? generate_json() : generate();
+  const std::string mode = args.empty() ? "" : args[0];
   if (mode.empty()) {
     std::cout << text;
     return 0;
   }
-  if (argc != 3 || (mode != "--write" && mode != "--check")) {
-    std::cerr << "usage: models_md [--write FILE | --check FILE]\n";
+  if (args.size() != 2 || (mode != "--write" && mode != "--check")) {
+    std::cerr << "usage: models_md [--json] [--write FILE | --check FILE]\n";
     return 2;
   }
   if (mode == "--write") {
-    std::ofstream(argv[2], std::ios::binary) << text;
+    std::ofstream(args[1], std::ios::binary) << text;
     return 0;
   }
-  std::ifstream in(argv[2], std::ios::binary);
+  std::ifstream in(args[1], std::ios::binary);
   std::stringstream committed;
   committed << in.rdbuf();
   if (committed.str() == text) return 0;
-  std::cerr << argv[2] << " differs from what the catalogue generates; run "
+  std::cerr << args[1] << " differs from what the catalogue generates; run "
             << "`cmake --build <build> --target update_models_md` and commit the result\n";
   return 1;
 }

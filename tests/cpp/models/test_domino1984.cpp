@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "ketasim/ketasim.hpp"
-#include "ketasim/models/domino1984.hpp"
+#include "ketasim/models/catalogue.hpp"
+#include "reproductions.hpp"
 
 using namespace ketasim;
 using namespace ketasim::models;
+using namespace ketasim::test;
 using Catch::Matchers::WithinRel;
 
 TEST_CASE("domino1984: the published constants are the built model's rate constants",

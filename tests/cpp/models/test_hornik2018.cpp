@@ -4,10 +4,12 @@
 #include <catch2/catch.hpp>
 
 #include "ketasim/ketasim.hpp"
-#include "ketasim/models/hornik2018.hpp"
+#include "ketasim/models/catalogue.hpp"
+#include "reproductions.hpp"
 
 using namespace ketasim;
 using namespace ketasim::models;
+using namespace ketasim::test;
 using Catch::Matchers::Contains;
 using Catch::Matchers::WithinRel;
 

@@ -5,9 +5,11 @@
 
 #include "ketasim/ketasim.hpp"
 #include "ketasim/models/catalogue.hpp"
+#include "reproductions.hpp"
 
 using namespace ketasim;
 using namespace ketasim::models;
+using namespace ketasim::test;
 using Catch::Matchers::Contains;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
@@ -19,7 +21,7 @@ TEST_CASE("intranasal_racemic: a composite, labelled as such", "[intranasal_race
   CHECK_THAT(i.citation, Contains("COMPOSITE, not a published model"));
 }
 
-TEST_CASE("intranasal_racemic: presets give their published F and Tmax at any weight",
+TEST_CASE("intranasal_racemic: presets give their published F at any weight, Tmax at 70 kg",
           "[intranasal_racemic]") {
   // pharmacotherapy2022: 30 mg IN, F 13 %, Tmax 14 min (Pharmacotherapy 2022 Table 6).
   // yanagihara2003: F 45 % (Yanagihara 2003 abstract), Tmax 20 min (Malinovsky 1996 abstract).
@@ -35,7 +37,12 @@ TEST_CASE("intranasal_racemic: presets give their published F and Tmax at any we
       Regimen r;
       r.dose("intranasal", {.dose_mg = 30.0});
       CHECK_THAT(measure::bioavailability(m, r), WithinRel(c.f, 1e-6));
-      CHECK_THAT(measure::cp_peak(m, r, 240.0).t_min, WithinAbs(c.tmax, 0.05));
+      // ka was back-computed at 70 kg; Kamp's allometric scaling moves Tmax a little elsewhere.
+      const double tmax = measure::cp_peak(m, r, 240.0).t_min;
+      if (w == 70.0)
+        CHECK_THAT(tmax, WithinAbs(c.tmax, 0.05));
+      else
+        CHECK_THAT(tmax, WithinRel(c.tmax, 0.15));
     }
 }
 

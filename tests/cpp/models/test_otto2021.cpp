@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "ketasim/ketasim.hpp"
-#include "ketasim/models/otto2021.hpp"
+#include "ketasim/models/catalogue.hpp"
+#include "reproductions.hpp"
 
 using namespace ketasim;
 using namespace ketasim::models;
+using namespace ketasim::test;
 using Catch::Matchers::WithinRel;
 
 TEST_CASE("otto2021: S-ketamine clearance 95 L/h/70 kg (Fanta 2015 abstract)", "[otto2021]") {

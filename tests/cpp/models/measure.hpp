@@ -1,6 +1,7 @@
-// The measurements the catalogue's reproductions share, each computed from ketasim simulations:
-// Cmax/Tmax of Cp or of a reported analyte, AUC to a time or to infinity, clearance and
-// bioavailability from AUCs, and a terminal half-life from the log-linear slope.
+// Test helpers (not installed): the measurements the catalogue's reproductions share, each
+// computed from ketasim simulations: Cmax/Tmax of Cp or of a reported analyte, AUC to a time or
+// to infinity, clearance and bioavailability from AUCs, and a terminal half-life from the
+// log-linear slope. Used by tests/cpp/models and the docs generator models_md.
 #pragma once
 
 #include <cmath>
@@ -14,7 +15,7 @@
 #include "ketasim/regimen.hpp"
 #include "ketasim/simulate.hpp"
 
-namespace ketasim::models::measure {
+namespace ketasim::test::measure {
 
 /// t0, t0 + dt, ..., t1 (t1 included when on the grid).
 inline std::vector<double> grid(double t0, double t1, double dt) {
@@ -96,4 +97,4 @@ inline double half_life_h(const Model& m, const Regimen& r, double t1_min, doubl
   return std::log(2.0) * (t2_min - t1_min) / std::log(c[0] / c[1]) / 60.0;
 }
 
-}  // namespace ketasim::models::measure
+}  // namespace ketasim::test::measure
