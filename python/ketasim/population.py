@@ -99,8 +99,8 @@ class Population:
     parameters : dict[str, ndarray]
         The parameters each subject was simulated with, by the model's names.
     cmax_ng_ml, tmax_min : ndarray, shape (n,)
-        Highest Cp sample of each subject and its time (on the output grid, as a sampling
-        schedule reads them).
+        Each subject's highest Cp and the first time it is reached, on the continuous solution
+        between the first and last output time (as :func:`ketasim.peak` on a single result).
     ce_max_ng_ml, ce_tmax_min : ndarray, shape (n,)
         The same for Ce.
     auc_ng_min_ml : ndarray, shape (n,)
@@ -173,22 +173,22 @@ class Population:
 
     @property
     def cmax_ng_ml(self) -> np.ndarray:
-        """Each subject's highest Cp sample, ng/mL, shape (n,)."""
+        """Each subject's highest Cp (as ``ks.peak``, on the continuous solution), ng/mL, (n,)."""
         return self._core.cmax_ng_ml
 
     @property
     def tmax_min(self) -> np.ndarray:
-        """Time of each subject's highest Cp sample (the first if tied), min, shape (n,)."""
+        """The first time each subject's highest Cp is reached, min, shape (n,)."""
         return self._core.tmax_min
 
     @property
     def ce_max_ng_ml(self) -> np.ndarray:
-        """Each subject's highest Ce sample, ng/mL, shape (n,)."""
+        """Each subject's highest Ce (on the continuous solution), ng/mL, shape (n,)."""
         return self._core.ce_max_ng_ml
 
     @property
     def ce_tmax_min(self) -> np.ndarray:
-        """Time of each subject's highest Ce sample, min, shape (n,)."""
+        """The first time each subject's highest Ce is reached, min, shape (n,)."""
         return self._core.ce_tmax_min
 
     @property
@@ -212,8 +212,9 @@ class Population:
     def onset_min(self, threshold_ng_ml: Optional[float] = None) -> np.ndarray:
         """Each subject's onset time for a threshold given to :func:`simulate_population`.
 
-        The first time the concentration reaches the threshold, located between samples (cubic
-        Hermite for Ce, whose slope ke0 (C - Ce) the state gives; linear for Cp).
+        The first time the concentration reaches the threshold, on the subject's continuous
+        solution (as :func:`ketasim.onset`); for ``cp_observed`` (simulated measurements, which
+        exist at the output times only) linearly between samples.
 
         Parameters
         ----------
@@ -231,7 +232,7 @@ class Population:
     def offset_min(self, threshold_ng_ml: Optional[float] = None) -> np.ndarray:
         """Each subject's first time back below a threshold after its onset.
 
-        Located between samples as :meth:`onset_min`; the threshold is one given to
+        Located as :meth:`onset_min`; the threshold is one given to
         :func:`simulate_population` (may be omitted when only one was given).
 
         Returns

@@ -191,6 +191,8 @@ def compare_models(weight_kg: float, *, nasal: str = "racemic", iv_model: str = 
             f"nasal F {f:g}: {f_text}; nasal ka {ka:.5g} /min for Tmax {tmax:g} min: {ka_text}"]
         name = f"{iv_model} (IV) and intranasal_racemic (composite, not a published model)"
     sources.append("both arms use " + _ke0_text(ke0, ke0_source, iv))
+    sites = ", ".join(f"{k}: {catalogue.info(k).get('cp_site', 'not stated')}" for k in keys)
+    sources.append(f"Cp plotted is each model's own sampling site ({sites})")
     return CompareModels(iv=iv, nasal=model, name=name, sources=sources)
 
 

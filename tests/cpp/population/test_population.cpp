@@ -79,7 +79,7 @@ TEST_CASE("population: each subject is the single simulation of its parameters",
     CHECK_THAT(pop.ce_max_ng_ml()[s], Catch::Matchers::WithinRel(pe.c_ng_ml, 1e-11));
     CHECK_THAT(pop.ce_tmax_min()[s], Catch::Matchers::WithinAbs(pe.t_min, 1e-8));
     const auto& cp = r.cp_ng_ml();
-    CHECK(pop.cmax_ng_ml()[s] >= *std::max_element(cp.begin(), cp.end()));
+    CHECK(pop.cmax_ng_ml()[s] >= *std::max_element(cp.begin(), cp.end()) * (1.0 - 1e-12));
   }
   // Parameters the variability did not touch keep their typical value.
   for (double q2 : pop.parameter("q2")) CHECK(q2 == 2.0);
