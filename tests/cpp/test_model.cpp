@@ -254,7 +254,8 @@ TEST_CASE("model data: the layout of a mammillary model with a route", "[model][
   };
   CHECK(m.data() == expected);
   // The absorption link is implied by the path: depot -> target at rate ka, last.
-  const auto& last = Model(expected).links().back();
+  const Model rebuilt(expected);
+  const auto& last = rebuilt.links().back();
   CHECK(last.from == 2);
   CHECK(last.to == 0);
   CHECK(last.param == 7);
