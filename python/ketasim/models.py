@@ -198,6 +198,8 @@ def reproductions(key: str) -> builtins.list:
     ValueError
         For an unknown key (the message lists the keys).
     """
+    if not isinstance(key, str):
+        raise TypeError(f"models.reproductions: key must be a str, got {key!r}")
     info(key)  # unknown key: the catalogue's own error
     return [dict(r) for r in _reproduction_table()[key]]
 

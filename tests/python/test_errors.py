@@ -342,7 +342,7 @@ TYPE_CASES = [
      "models.reproductions: key must be a str, got ['kamp2020']"),
     ("models.get extrapolate", lambda: ks.models.get("kamp2020", weight_kg=70.0,
                                                      extrapolate="yes"),
-     "models.get: extrapolate must be a bool (True or False), got 'yes'"),
+     "kamp2020: extrapolate must be a bool, got 'yes'"),
 ]
 
 

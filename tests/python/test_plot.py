@@ -58,7 +58,7 @@ def test_onset_figure_has_units_legend_band_and_onset_marks(tmp_path):
     assert bottom == pytest.approx(100.0)
     # Onset marks: a dot at (t_onset, threshold) for each regimen that reaches it.
     dots = [ln for ln in ce_ax.get_lines() if ln.get_marker() == "o"]
-    expected = [ks.onset(r, 100).t_onset_min for r in results.values()]
+    expected = [ks.onset(r, 100, series="ce").t_onset_min for r in results.values()]
     reached = [t for t in expected if t is not None]
     assert len(dots) == len(reached) == 2
     for dot, t in zip(dots, reached):

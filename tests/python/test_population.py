@@ -106,9 +106,10 @@ def test_summary_is_numpy_percentile_and_the_onset_curve_is_counted(pop):
     first = np.argmax(pop.ce_ng_ml >= 100.0, axis=1)
     hit = np.isfinite(onset)
     assert np.all(onset[hit] <= T[first[hit]]) and np.all(onset[hit] > T[first[hit]] - 1.0)
-    # Cmax and Tmax are the highest sample and its time
-    np.testing.assert_array_equal(pop.cmax_ng_ml, pop.cp_ng_ml.max(axis=1))
-    np.testing.assert_array_equal(pop.tmax_min, T[pop.cp_ng_ml.argmax(axis=1)])
+    # Cmax is on the continuous solution: never below the highest sample, and the same as
+    # ks.peak on the subject's single simulation (checked in test_population_metrics_are_peak)
+    assert np.all(pop.cmax_ng_ml >= pop.cp_ng_ml.max(axis=1) * (1 - 1e-12))
+    assert np.all(np.abs(pop.tmax_min - T[pop.cp_ng_ml.argmax(axis=1)]) <= 1.0)
 
 
 def test_summaries_only_keep_no_curves_and_stay_within_a_bin(pop):
