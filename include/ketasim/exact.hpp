@@ -59,7 +59,8 @@ class ExactPropagator {
     }
     a_ = a;
     for (auto& c : cache_) c.dt = -1.0;
-    next_ = last_ = 0;  // slot order matters for near-equal steps: a reset propagator has no history
+    next_ = last_ =
+        0;  // slot order matters for near-equal steps: a reset propagator has no history
     expm_count_ = 0;
     b_.setZero();
     b_zero_ = true;

@@ -489,9 +489,7 @@ Absorption(ka=0.05, f=0.45, tlag=0)
           "Lag time, min.")
       .def_property(
           "duration", [](const Absorption& a) { return a.duration; },
-          [](Absorption& a, Arg<double> v) {
-            a.duration = as_double(v, "Absorption", "duration");
-          },
+          [](Absorption& a, Arg<double> v) { a.duration = as_double(v, "Absorption", "duration"); },
           "Zero-order input duration, min (0: instantaneous).")
       .def_property(
           "fraction", [](const Absorption& a) { return a.fraction; },

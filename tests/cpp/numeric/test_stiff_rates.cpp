@@ -48,8 +48,8 @@ TEST_CASE("stiff rates: absorption ka from 1e-1 to 1e17 /min, against Bateman an
           "[numeric]") {
   const double ka = GENERATE(3e-1, 1e1, 1e3, 1e6, 1e8, 1e10, 1e12, 1e14, 1e16, 1e17);
   const double k = kCl / kV1;
-  const Model m = Model::one_compartment({.cl = kCl, .v1 = kV1})
-                      .with_route("oral", Absorption{.ka = ka});
+  const Model m =
+      Model::one_compartment({.cl = kCl, .v1 = kV1}).with_route("oral", Absorption{.ka = ka});
   Regimen r;
   r.dose("oral", {.dose_mg = kDose, .time_min = 0.0});
   const auto t = test::grid(0.0, 120.0, 0.5);

@@ -158,8 +158,8 @@ TEST_CASE("population errors: chunks that do not follow each other", "[populatio
 
 TEST_CASE("population errors: a bounded parameter of exactly 1 cannot vary on the logit scale",
           "[population]") {
-  const Model f_one = test::reference_model().with_route(
-      "oral", Absorption{.ka = 0.02, .f = 1.0, .tlag = 0.0});
+  const Model f_one =
+      test::reference_model().with_route("oral", Absorption{.ka = 0.02, .f = 1.0, .tlag = 0.0});
   CHECK_THAT(message_of({.n = 3, .variability = {{"oral.f", 0.5}}}, {}, f_one),
              Equals("simulate_population: oral.f must be < 1 to vary on the logit scale (it has "
                     "variability), got 1"));

@@ -13,8 +13,8 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::WithinRel;
 
 TEST_CASE("regression: ka = 1e16 keeps the whole dose", "[regression]") {
-  const Model m = Model::one_compartment({.cl = 1.0, .v1 = 10.0})
-                      .with_route("oral", Absorption{.ka = 1e16});
+  const Model m =
+      Model::one_compartment({.cl = 1.0, .v1 = 10.0}).with_route("oral", Absorption{.ka = 1e16});
   Regimen r;
   r.dose("oral", {.dose_mg = 100.0});
   const std::vector<double> t = {0.0, 1.0, 5.0, 60.0};
@@ -39,8 +39,8 @@ TEST_CASE("regression: q2 = 1e14 and 1e17 give the merged compartment", "[regres
 TEST_CASE("regression: the mass-balance guard rejects a step that lost mass, naming the rates",
           "[regression]") {
   // What Pade scaling and squaring alone computes for ka = 1e16 over 1 min (the old solver).
-  const Model m = Model::one_compartment({.cl = 1.0, .v1 = 10.0})
-                      .with_route("oral", Absorption{.ka = 1e16});
+  const Model m =
+      Model::one_compartment({.cl = 1.0, .v1 = 10.0}).with_route("oral", Absorption{.ka = 1e16});
   const detail::System sys = detail::compile(m, Regimen{});
   detail::Expm pade;
   Eigen::MatrixXd phi, psi, adt = sys.a;
