@@ -137,9 +137,10 @@ ketasim::Regimen build_regimen(const val& doses) {
     const val d = doses[k];
     const std::string kind = text(d, "kind");
     if (kind == "infusion") {
-      r.infusion({.dose_mg = ketasim::mg_per_kg(number(d, "dose_mg_per_kg"), number(d, "weight_kg")),
-                  .start_min = number(d, "start_min"),
-                  .duration_min = number(d, "duration_min")});
+      r.infusion(
+          {.dose_mg = ketasim::mg_per_kg(number(d, "dose_mg_per_kg"), number(d, "weight_kg")),
+           .start_min = number(d, "start_min"),
+           .duration_min = number(d, "duration_min")});
     } else if (kind == "nasal_spray") {
       r.nasal_spray({.dose_mg = number(d, "dose_mg"),
                      .start_min = number(d, "start_min"),
@@ -163,8 +164,8 @@ ketasim::Regimen build_regimen(const val& doses) {
 std::vector<double> build_times(double end_min, double step_min) {
   KETASIM_CHECK(std::isfinite(end_min) && end_min > 0.0, "web", "end_min", "> 0 min", end_min,
                 "min");
-  KETASIM_CHECK(std::isfinite(step_min) && step_min > 0.0 && step_min <= end_min, "web",
-                "step_min", "in (0, end_min] min", step_min, "min");
+  KETASIM_CHECK(std::isfinite(step_min) && step_min > 0.0 && step_min <= end_min, "web", "step_min",
+                "in (0, end_min] min", step_min, "min");
   KETASIM_CHECK(end_min / step_min <= 100000.0, "web", "end_min / step_min", "<= 100000 points",
                 end_min / step_min);
   std::vector<double> t;
@@ -196,7 +197,8 @@ val simulate_arm(const val& spec) {
     stage = "regimen";
     const ketasim::Regimen regimen = build_regimen(spec["doses"]);
     stage = "times";
-    const std::vector<double> times = build_times(number(spec, "end_min"), number(spec, "step_min"));
+    const std::vector<double> times =
+        build_times(number(spec, "end_min"), number(spec, "step_min"));
     stage = "simulate";
     const ketasim::Result r = ketasim::simulate_exact(model, regimen, times);
     stage = "metrics";
