@@ -341,7 +341,7 @@ function markerPath(shape, x, y, r) {
 /// The chart as a standalone SVG string (also what the SVG download writes): Cp dashed and Ce
 /// solid per arm, the threshold band, onset markers, axes with units, legend below.
 function chartSvg(arms, results, thr, title) {
-  const W = 900, left = 70, right = 20, top = 60, plotH = 360, rowH = 24;
+  const W = 860, left = 72, right = 20, top = 62, plotH = 340, rowH = 27;
   const legendTop = top + plotH + 84, H = legendTop + rowH * (arms.length + 1) + 8;
   const t = results[0].time_min, tEnd = t[t.length - 1];
   let yMax = thr;
@@ -352,14 +352,14 @@ function chartSvg(arms, results, thr, title) {
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" ` +
-    `role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="15">`);
+    `role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="17">`);
   const desc = arms.map((a, i) => `${a.label}: Ce ${results[i].metrics.t_onset_min === null
     ? 'never reaches' : 'reaches'} ${fmtG(thr)} ng/mL${results[i].metrics.t_onset_min === null ? ''
     : ' at ' + fmt1(results[i].metrics.t_onset_min) + ' min'}`).join('; ');
   out.push(`<title id="chart-title">${esc(title.replace('\n', '; '))}</title><desc id="chart-desc">${esc(desc)}</desc>`);
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
   title.split('\n').forEach((line, k) => out.push(
-    `<text x="${left}" y="${22 + 20 * k}" font-size="16" font-weight="600" fill="#111">${esc(line)}</text>`));
+    `<text x="${left}" y="${22 + 22 * k}" font-size="18" font-weight="600" fill="#111">${esc(line)}</text>`));
   // threshold band and line
   out.push(`<rect x="${left}" y="${Y(yTop)}" width="${W - left - right}" height="${Y(thr) - Y(yTop)}" fill="#000000" fill-opacity="0.07"/>`);
   out.push(`<line x1="${left}" x2="${W - right}" y1="${Y(thr)}" y2="${Y(thr)}" stroke="#333" stroke-width="1.5" stroke-dasharray="2 4"/>`);
@@ -371,10 +371,10 @@ function chartSvg(arms, results, thr, title) {
   }
   for (let v = 0; v <= tEnd + 1e-9 * tEnd; v += xStep) {
     out.push(`<line x1="${X(v)}" x2="${X(v)}" y1="${top + plotH}" y2="${top + plotH + 6}" stroke="#222"/>`);
-    out.push(`<text x="${X(v)}" y="${top + plotH + 24}" text-anchor="middle" fill="#222">${fmtG(Number(v.toPrecision(10)))}</text>`);
+    out.push(`<text x="${X(v)}" y="${top + plotH + 26}" text-anchor="middle" fill="#222">${fmtG(Number(v.toPrecision(10)))}</text>`);
   }
   out.push(`<path d="M${left},${top}V${top + plotH}H${W - right}" fill="none" stroke="#222" stroke-width="1.5"/>`);
-  out.push(`<text x="${(left + W - right) / 2}" y="${top + plotH + 46}" text-anchor="middle" fill="#111">time since the first dose, min</text>`);
+  out.push(`<text x="${(left + W - right) / 2}" y="${top + plotH + 50}" text-anchor="middle" fill="#111">time since the first dose, min</text>`);
   out.push(`<text transform="translate(18,${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#111">concentration, ng/mL</text>`);
   // curves
   const line = (xs, ys) => {
@@ -397,8 +397,8 @@ function chartSvg(arms, results, thr, title) {
   // legend
   let y = legendTop;
   out.push(`<line x1="${left}" x2="${left + 36}" y1="${y - 5}" y2="${y - 5}" stroke="#222" stroke-width="3"/><text x="${left + 44}" y="${y}" fill="#111">Ce (effect site)</text>`);
-  out.push(`<line x1="${left + 200}" x2="${left + 236}" y1="${y - 5}" y2="${y - 5}" stroke="#222" stroke-width="2" stroke-dasharray="7 5"/><text x="${left + 244}" y="${y}" fill="#111">Cp (plasma)</text>`);
-  out.push(`<path d="${markerPath('circle', left + 400, y - 5, 6)}" fill="#777" stroke="#111"/><text x="${left + 412}" y="${y}" fill="#111">Ce reaches the threshold</text>`);
+  out.push(`<line x1="${left + 190}" x2="${left + 226}" y1="${y - 5}" y2="${y - 5}" stroke="#222" stroke-width="2" stroke-dasharray="7 5"/><text x="${left + 234}" y="${y}" fill="#111">Cp (plasma)</text>`);
+  out.push(`<path d="${markerPath('circle', left + 380, y - 5, 6)}" fill="#777" stroke="#111"/><text x="${left + 392}" y="${y}" fill="#111">Ce reaches the threshold</text>`);
   arms.forEach((a, i) => {
     y += rowH;
     out.push(`<line x1="${left}" x2="${left + 36}" y1="${y - 5}" y2="${y - 5}" stroke="${PALETTE[i]}" stroke-width="4"/>`);
