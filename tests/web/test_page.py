@@ -92,6 +92,14 @@ def test_shared_link_restores_the_scenario(browser, page_url, cli):
     assert_same_as_cli(browser, cli("--weight-kg", "90", "--threshold-ng-ml", "120"))
 
 
+def test_link_with_an_unknown_model_says_so(browser, page_url):
+    open_page(browser, page_url + "#ivmodel=kamp2021&w=75")
+    assert errors(browser) == {"err-iv-model": (
+        'link: ivmodel must be one of [kamp2020, domino1984, herd2007, hornik2018], got '
+        '"kamp2021"; showing kamp2020 instead')}
+    assert page_table(browser)[0][0] == "IV racemic ketamine 0.5 mg/kg over 40 min [kamp2020]"
+
+
 def test_downloads_csv_svg_png(browser, page_url, downloads, cli):
     open_page(browser, page_url)
     browser.find_element("id", "download-csv").click()
