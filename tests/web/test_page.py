@@ -142,17 +142,27 @@ def test_chart_and_screenshot_artifact(browser, page_url):
     ("iv-dose", "-1", lambda: ks.mg_per_kg(-1.0, 70.0)),
     ("iv-duration", "0", lambda: ks.Regimen().infusion(dose_mg=35.0, duration_min=0.0)),
     ("esk-doses", "56, 50", lambda: ks.Regimen().nasal_spray(dose_mg=50.0)),
+    ("ke0-value", "-1", (lambda: ks.models.get("kamp2020", weight_kg=70, ke0=-1.0),
+                         lambda: ks.models.get("perezruixo2021", ke0=-1.0))),  # both arms say so
+    ("threshold", "0", lambda: ks.onset(ks.simulate(
+        ks.models.get("kamp2020", weight_kg=70, ke0_source="sleigh2019"),
+        ks.Regimen().infusion(dose_mg=35.0, duration_min=40.0), [0.0, 1.0]), 0.0, series="ce")),
+    ("nasal-mg", "-5", lambda: ks.Regimen().dose("intranasal", dose_mg=-5.0, time_min=0.0)),
 ])
 def test_bad_input_shows_the_library_message_and_keeps_the_last_figure(
         browser, page_url, control, text, library_call):
-    open_page(browser, page_url)
+    open_page(browser, page_url + ("#nasal=racemic" if control.startswith("nasal") else
+                                   "#ke0=1.5" if control.startswith("ke0") else ""))
     table, svg, url = page_table(browser), browser.find_element("id", "chart").get_attribute(
         "innerHTML"), browser.current_url
-    with pytest.raises(ValueError) as expected:
-        library_call()
+    expected = []
+    for call in library_call if isinstance(library_call, tuple) else (library_call,):
+        with pytest.raises(ValueError) as raised:
+            call()
+        expected.append(str(raised.value))
     paste_value(browser, control, text)  # at once: typing would pass through valid prefixes
-    box = "err-" + control
-    assert errors(browser) == {box: str(expected.value)}
+    box = "err-ke0" if control == "ke0-value" else "err-" + control
+    assert errors(browser) == {box: " ".join(expected)}
     assert browser.find_element("id", control).get_attribute("aria-invalid") == "true"
     assert page_table(browser) == table
     assert browser.find_element("id", "chart").get_attribute("innerHTML") == svg
