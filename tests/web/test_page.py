@@ -109,7 +109,7 @@ def test_downloads_csv_svg_png(browser, page_url, downloads, cli):
     assert len(rows) == len(ref_rows) == 241
     # the same core compiled by em++ (clang) and g++: equal to rounding
     worst = max(abs(a - b) / max(abs(b), 1.0) for r, q in zip(rows, ref_rows) for a, b in zip(r, q))
-    assert worst < 1e-10
+    assert worst < 1e-12  # measured: 1e-15
     browser.find_element("id", "download-svg").click()
     svg = wait_for_file(downloads, "ketasim_compare.svg").read_text()
     assert svg.startswith("<svg xmlns=\"http://www.w3.org/2000/svg\"") and "Ce threshold 70" in svg
