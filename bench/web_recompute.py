@@ -77,7 +77,8 @@ def main() -> None:
                               options=options)
     try:
         driver.get(Path(args.page).resolve().as_uri())
-        while not driver.execute_script("return !!(window.ketasimPage && window.ketasimPage.ready)"):
+        ready = "return !!(window.ketasimPage && window.ketasimPage.ready)"
+        while not driver.execute_script(ready):
             time.sleep(0.05)
         driver.execute_script(MEASURE, 20)  # warm-up (JIT, wasm tier-up)
         page = driver.execute_script(MEASURE, args.repeats)

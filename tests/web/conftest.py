@@ -40,6 +40,7 @@ def browser(downloads: Path):
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,1100", "--lang=en-GB"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads),
         "download.prompt_for_download": False,
@@ -60,6 +61,11 @@ def open_page(driver, url: str) -> None:
             raise AssertionError("the page did not start within 30 s: "
                                  + driver.find_element("id", "err-general").text)
         time.sleep(0.05)
+
+
+def console_errors(driver) -> List[str]:
+    """Messages the page logged at error level since the last call (uncaught exceptions too)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
 def page_table(driver) -> List[List[str]]:

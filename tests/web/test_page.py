@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import ketasim as ks
-from conftest import (PAGE, errors, open_page, page_list, page_table, parse_csv, paste_value,
-                      set_value)
+from conftest import (PAGE, console_errors, errors, open_page, page_list, page_table, parse_csv,
+                      paste_value, set_value)
 
 
 def assert_same_as_cli(driver, ref) -> None:
@@ -48,6 +48,7 @@ def test_default_scenario_equals_ketasim_compare(browser, page_url, cli):
     assert_same_as_cli(browser, ref)
     assert errors(browser) == {}
     assert url_state(browser)["w"] == "70" and url_state(browser)["ke0"] == "sleigh2019"
+    assert console_errors(browser) == []
 
 
 def test_controls_change_table_and_url(browser, page_url, cli):
@@ -116,6 +117,7 @@ def test_downloads_csv_svg_png(browser, page_url, downloads, cli):
     browser.find_element("id", "download-png").click()
     png = wait_for_file(downloads, "ketasim_compare.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert console_errors(browser) == []
 
 
 def test_chart_and_screenshot_artifact(browser, page_url):
