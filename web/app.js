@@ -115,7 +115,15 @@ function urlFor(s) {
   return '#' + new URLSearchParams(s).toString();
 }
 
+/// The chosen IV model's population and covariate ranges, under its select.
+function describeIvModel() {
+  const m = CATALOGUE[$('iv-model').value];
+  const ranges = m.covariates.map((c) => `${c.name} ${fmtG(c.min)}-${fmtG(c.max)}${c.unit ? ' ' + c.unit : ''}`);
+  $('iv-model-info').textContent = `${m.population}. Valid for ${ranges.join(', ')}.`;
+}
+
 function syncVisibility() {
+  describeIvModel();
   const esk = $('nasal').value === 'esketamine';
   for (const el of document.querySelectorAll('.esketamine-only')) el.hidden = !esk;
   for (const el of document.querySelectorAll('.racemic-only')) el.hidden = esk;
@@ -137,7 +145,8 @@ const ERROR_BOX = {
   'weight': 'err-weight', 'age': 'err-age', 'iv-model': 'err-iv-model', 'iv-dose': 'err-iv-dose',
   'iv-duration': 'err-iv-duration', 'esk-doses': 'err-esk-doses',
   'device-interval': 'err-device-interval', 'nasal-mg': 'err-nasal-mg',
-  'nasal-doses': 'err-nasal-doses', 'nasal-interval': 'err-nasal-interval', 'ke0-value': 'err-ke0',
+  'nasal-doses': 'err-nasal-doses', 'nasal-interval': 'err-nasal-interval', 'nasal-f': 'err-nasal-f',
+  'ke0-value': 'err-ke0',
   'ke0-choice': 'err-ke0', 'threshold': 'err-threshold', 'end': 'err-end', 'step': 'err-end',
 };
 
@@ -153,7 +162,7 @@ function showError(control, message) {
 }
 
 /// The control a message of the core is about: by the field it names (the message shape is
-/// "<where>: <field> must be ..."), the arm's own regimen fields first.
+/// "<where>: <field> must be ..."), the arm's own fields first.
 const FIELD_CONTROLS = [
   [/\bdose_mg_per_kg\b/, 'iv-dose'], [/\bweight_kg\b/, 'weight'], [/\bage_yr\b/, 'age'],
   [/\bke0\b/, 'ke0-value'], [/\bthreshold_ng_ml\b/, 'threshold'], [/\bend_min\b/, 'end'],
@@ -162,7 +171,7 @@ const FIELD_CONTROLS = [
 
 function controlFor(arm, failure) {
   const field = (failure.message.match(/^[^:]*: ([^ ]+) must/) || [])[1] || '';
-  if (failure.stage === 'regimen' && arm.regimenControls[field]) return arm.regimenControls[field];
+  if (arm.fieldControls[failure.stage]?.[field]) return arm.fieldControls[failure.stage][field];
   for (const [re, control] of FIELD_CONTROLS) if (re.test(failure.message)) return control;
   return failure.stage === 'model' ? arm.modelControl : 'general';
 }
@@ -183,7 +192,7 @@ function ke0Spec(s) {
 }
 
 /// The arms of a scenario, in table order: {label, column, spec (for simulateArm),
-/// regimenControls, modelControl}; or {errors: [[control, message]]} for what the page itself
+/// fieldControls (stage -> field -> control), modelControl}; or {errors: [[control, message]]} for what the page itself
 /// checks before the core (lists and counts).
 ///
 /// Further arms belong here when the core offers them: an effect-site TCI arm (the TCI issue)
@@ -202,7 +211,7 @@ function buildArms(s) {
     column: 'iv',
     model: s.ivmodel,
     modelControl: 'iv-model',
-    regimenControls: {dose_mg: 'iv-dose', duration_min: 'iv-duration', start_min: 'iv-duration'},
+    fieldControls: {regimen: {dose_mg: 'iv-dose', duration_min: 'iv-duration'}},
     spec: {
       ...common, model: s.ivmodel, covariates: covariatesFor(s.ivmodel, {weight_kg: w}),
       doses: [{kind: 'infusion', dose_mg_per_kg: ivDose, weight_kg: w, start_min: 0,
@@ -224,7 +233,7 @@ function buildArms(s) {
         column: `esketamine_${fmtG(dose)}mg`,
         model: 'perezruixo2021',
         modelControl: 'age',
-        regimenControls: {dose_mg: 'esk-doses', interval_min: 'device-interval'},
+        fieldControls: {regimen: {dose_mg: 'esk-doses', interval_min: 'device-interval'}},
         spec: {
           ...common, model: 'perezruixo2021', covariates: cov,
           doses: [{kind: 'nasal_spray', dose_mg: dose, start_min: 0, device_mg: DEVICE_MG,
@@ -235,6 +244,7 @@ function buildArms(s) {
   } else {
     const total = parseNumber(s.nmg), n = parseNumber(s.ndoses), gap = parseNumber(s.nint);
     const preset = PRESETS.find((p) => p.key === s.preset);
+    const f = s.nf === '' ? preset.f : parseNumber(s.nf);
     if (!(Number.isInteger(n) && n >= 1 && n <= 1000))
       errors.push(['nasal-doses', `nasal doses: must be a whole number in [1, 1000], got ${s.ndoses}`]);
     if (!(Number.isFinite(gap) && gap >= 0))
@@ -249,11 +259,14 @@ function buildArms(s) {
       column: 'intranasal',
       model: 'intranasal_racemic',
       modelControl: 'weight',
-      regimenControls: {dose_mg: 'nasal-mg', time_min: 'nasal-interval'},
+      fieldControls: {regimen: {dose_mg: 'nasal-mg', time_min: 'nasal-interval'},
+        model: {f: 'nasal-f'}},
       preset,
+      f,
+      fGiven: s.nf !== '',
       spec: {
         ...common, model: 'intranasal_racemic',
-        covariates: {weight_kg: w, f: preset.f, ka_per_min: preset.ka_per_min}, doses,
+        covariates: {weight_kg: w, f, ka_per_min: preset.ka_per_min}, doses,
       },
     });
   }
@@ -273,8 +286,8 @@ function sourcesOf(s, arms, ke0PerMin) {
   const keys = [s.ivmodel, NASAL_MODEL[s.nasal]];
   const lines = keys.map(reference);
   if (s.nasal === 'racemic') {
-    const p = arms[arms.length - 1].preset;
-    lines.push(`nasal F ${fmtG(p.f)}: preset ${p.key}; nasal ka ${fmtG(p.ka_per_min, 5)} /min ` +
+    const {preset: p, f, fGiven} = arms[arms.length - 1];
+    lines.push(`nasal F ${fmtG(f)}: ${fGiven ? 'given (--nasal-f)' : 'preset ' + p.key}; nasal ka ${fmtG(p.ka_per_min, 5)} /min ` +
       `for Tmax ${fmtG(p.tmax_min)} min: ka of preset ${p.key}: ${p.source}`);
   }
   const named = KE0.find((k) => k.key === s.ke0);

@@ -72,18 +72,19 @@ def test_controls_change_table_and_url(browser, page_url, cli):
 
 def test_shared_link_restores_the_scenario(browser, page_url, cli):
     link = ("#w=64&ivmodel=domino1984&ivdose=0.35&ivdur=20&nasal=racemic&nmg=60&ndoses=2"
-            "&nint=10&preset=pharmacotherapy2022&ke0=0.9&thr=90&end=180&step=0.5")
+            "&nint=10&preset=pharmacotherapy2022&nf=0.3&ke0=0.9&thr=90&end=180&step=0.5")
     open_page(browser, page_url + link)
     values = browser.execute_script(
         "return ['weight', 'iv-model', 'iv-dose', 'iv-duration', 'nasal', 'nasal-mg',"
-        " 'nasal-doses', 'nasal-interval', 'nasal-preset', 'ke0-choice', 'ke0-value',"
+        " 'nasal-doses', 'nasal-interval', 'nasal-preset', 'nasal-f', 'ke0-choice', 'ke0-value',"
         " 'threshold', 'end', 'step'].map(id => document.getElementById(id).value)")
     assert values == ["64", "domino1984", "0.35", "20", "racemic", "60", "2", "10",
-                      "pharmacotherapy2022", "number", "0.9", "90", "180", "0.5"]
+                      "pharmacotherapy2022", "0.3", "number", "0.9", "90", "180", "0.5"]
     assert_same_as_cli(browser, cli(
         "--weight-kg", "64", "--iv-model", "domino1984", "--iv-mg-per-kg", "0.35",
         "--iv-duration-min", "20", "--nasal", "racemic", "--nasal-mg", "60", "--nasal-doses", "2",
-        "--nasal-interval-min", "10", "--nasal-preset", "pharmacotherapy2022", "--ke0", "0.9",
+        "--nasal-interval-min", "10", "--nasal-preset", "pharmacotherapy2022", "--nasal-f", "0.3",
+        "--ke0", "0.9",
         "--threshold-ng-ml", "90", "--end-min", "180", "--step-min", "0.5"))
     assert url_state(browser)["ke0"] == "0.9"
     # the same link typed into the address bar of an open page (only the fragment changes)
@@ -150,6 +151,8 @@ def test_chart_and_screenshot_artifact(browser, page_url):
         ks.models.get("kamp2020", weight_kg=70, ke0_source="sleigh2019"),
         ks.Regimen().infusion(dose_mg=35.0, duration_min=40.0), [0.0, 1.0]), 0.0, series="ce")),
     ("nasal-mg", "-5", lambda: ks.Regimen().dose("intranasal", dose_mg=-5.0, time_min=0.0)),
+    ("nasal-f", "0.9", lambda: ks.models.get("intranasal_racemic", weight_kg=70, f=0.9,
+                                             ka_per_min=0.0231648, ke0_source="sleigh2019")),
 ])
 def test_bad_input_shows_the_library_message_and_keeps_the_last_figure(
         browser, page_url, control, text, library_call):
