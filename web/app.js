@@ -119,7 +119,7 @@ function urlFor(s) {
 function describeIvModel() {
   const m = CATALOGUE[$('iv-model').value];
   const ranges = m.covariates.map((c) => `${c.name} ${fmtG(c.min)}-${fmtG(c.max)}${c.unit ? ' ' + c.unit : ''}`);
-  $('iv-model-info').textContent = `${m.population.replace(/\.$/, '')}. Valid for ${ranges.join(', ')}.`;
+  $('iv-model-info').textContent = `Fitted to ${m.population.split(';')[0].replace(/\.$/, '')}. Valid for ${ranges.join(', ')}.`;
 }
 
 function syncVisibility() {
