@@ -68,6 +68,10 @@ def test_controls_change_table_and_url(browser, page_url, cli):
     assert_same_as_cli(browser, cli("--weight-kg", "82", "--iv-mg-per-kg", "0.7",
                                     "--esketamine-mg", "28", "56", "84",
                                     "--ke0-source", "sleigh2019_theta"))
+    paste_value(browser, "iv-duration-range", "15")  # dragging the slider moves its number box
+    assert browser.find_element("id", "iv-duration").get_attribute("value") == "15"
+    assert page_table(browser)[0][0] == "IV racemic ketamine 0.7 mg/kg over 15 min [kamp2020]"
+    assert url_state(browser)["ivdur"] == "15"
 
 
 def test_shared_link_restores_the_scenario(browser, page_url, cli):
