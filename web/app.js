@@ -287,14 +287,14 @@ function sourcesOf(s, arms, ke0PerMin) {
   const lines = keys.map(reference);
   if (s.nasal === 'racemic') {
     const {preset: p, f, fGiven} = arms[arms.length - 1];
-    lines.push(`nasal F ${fmtG(f)}: ${fGiven ? 'given (--nasal-f)' : 'preset ' + p.key}; nasal ka ${fmtG(p.ka_per_min, 5)} /min ` +
+    lines.push(`nasal F ${fmtG(f)}: ${fGiven ? 'given' : 'preset ' + p.key}; nasal ka ${fmtG(p.ka_per_min, 5)} /min ` +
       `for Tmax ${fmtG(p.tmax_min)} min: ka of preset ${p.key}: ${p.source}`);
   }
   const named = KE0.find((k) => k.key === s.ke0);
   lines.push('both arms use ' + (named
     ? `ke0 ${fmtG(ke0PerMin, 3)} /min (${named.key}): ${named.endpoint}, ${named.citation}; ` +
       `caveat: ${named.caveat}`
-    : `ke0 ${fmtG(ke0PerMin, 3)} /min: chosen by the user (--ke0)`));
+    : `ke0 ${fmtG(ke0PerMin, 3)} /min: chosen by the user`));
   lines.push("Cp plotted is each model's own sampling site (" +
     keys.map((k) => `${k}: ${CATALOGUE[k].cp_site || 'not stated'}`).join(', ') + ')');
   const thr = parseNumber(s.thr);
