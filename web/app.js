@@ -49,8 +49,13 @@ function fmtG(x, digits = 6) {
   return stripZeros(x.toFixed(Math.max(0, digits - 1 - exp)));
 }
 
+/// One decimal as Python's ".1f": like toFixed(1), except that a value exactly halfway (such
+/// as 12.25, a Tmax at the end of a 12.25 min infusion) rounds to the even digit, not up.
 function fmt1(x) {
-  return x === null ? 'never' : x.toFixed(1);
+  if (x === null) return 'never';
+  const [whole, frac] = Math.abs(x).toFixed(100).split('.');  // exact for doubles below 1e21
+  if (/^[02468]50*$/.test(frac)) return (x < 0 ? '-' : '') + whole + '.' + frac[0];
+  return x.toFixed(1);
 }
 
 // ---------------------------------------------------------------------------------------------

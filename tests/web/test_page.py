@@ -100,6 +100,13 @@ def test_shared_link_restores_the_scenario(browser, page_url, cli):
     assert_same_as_cli(browser, cli("--weight-kg", "90", "--threshold-ng-ml", "120"))
 
 
+def test_halfway_values_round_as_python_prints_them(browser, page_url, cli):
+    # Tmax of the IV arm is the end of the infusion, 12.25 min exactly: Python prints 12.2
+    open_page(browser, page_url + "#ivdur=12.25&thr=150")
+    assert page_table(browser)[0][2] == "12.2"
+    assert_same_as_cli(browser, cli("--iv-duration-min", "12.25", "--threshold-ng-ml", "150"))
+
+
 def test_link_with_an_unknown_model_says_so(browser, page_url):
     open_page(browser, page_url + "#ivmodel=kamp2021&w=75")
     assert errors(browser) == {"err-iv-model": (
