@@ -177,6 +177,7 @@ const FIELD_CONTROLS = [
 function controlFor(arm, failure) {
   const field = (failure.message.match(/^[^:]*: ([^ ]+) must/) || [])[1] || '';
   if (arm.fieldControls[failure.stage]?.[field]) return arm.fieldControls[failure.stage][field];
+  for (const [re, control] of FIELD_CONTROLS) if (re.test(field)) return control;
   for (const [re, control] of FIELD_CONTROLS) if (re.test(failure.message)) return control;
   return failure.stage === 'model' ? arm.modelControl : 'general';
 }
