@@ -49,7 +49,8 @@ py::object opt(const std::optional<double>& v) {
 
 py::array copy_array(const std::vector<double>& v) { return to_numpy(std::vector<double>(v)); }
 
-constexpr const char* kTciDoc = R"doc(Target-controlled infusion: the IV rate, recomputed every update.
+constexpr const char* kTciDoc =
+    R"doc(Target-controlled infusion: the IV rate, recomputed every update.
 
 Plasma mode: each update's rate makes Cp at the end of the interval equal the target. Effect
 mode (Shafer and Gregg 1992): the largest rate after which Ce, the pump then stopped, never
@@ -140,8 +141,7 @@ on any grid, or give it to a population, like any regimen.)doc")
           "mode", [](const TciResult& r) { return std::string(to_string(r.mode)); },
           "\"plasma\" or \"effect\".")
       .def_property_readonly(
-          "update_s", [](const TciResult& r) { return r.update_min * 60.0; },
-          "Update interval, s.")
+          "update_s", [](const TciResult& r) { return r.update_min * 60.0; }, "Update interval, s.")
       .def("__repr__", [](const TciResult& r) {
         std::ostringstream os;
         os.precision(6);
@@ -160,8 +160,8 @@ on any grid, or give it to a population, like any regimen.)doc")
       "tci",
       [](const Model& model, py::object targets, Arg<double> duration_min, Arg<std::string> mode,
          Arg<double> update_s, Arg<std::optional<double>> max_rate_mg_per_min,
-         Arg<std::optional<double>> max_rate_ml_per_h,
-         Arg<std::optional<double>> syringe_mg_per_ml, Arg<std::optional<double>> weight_kg) {
+         Arg<std::optional<double>> max_rate_ml_per_h, Arg<std::optional<double>> syringe_mg_per_ml,
+         Arg<std::optional<double>> weight_kg) {
         constexpr const char* w = "tci";
         const auto t = as_targets(targets, w);
         const double duration = as_double(duration_min, w, "duration_min");
@@ -192,10 +192,10 @@ records what the pump actually gave. The C++ object allocates nothing per update
                        Arg<std::optional<double>> max_rate_mg_per_min,
                        Arg<std::optional<double>> max_rate_ml_per_h,
                        Arg<std::optional<double>> syringe_mg_per_ml) {
-             return TciController(model, options_from(mode, update_s, max_rate_mg_per_min,
-                                                      max_rate_ml_per_h, syringe_mg_per_ml,
-                                                      Arg<std::optional<double>>{py::none()},
-                                                      "TciController"));
+             return TciController(
+                 model, options_from(mode, update_s, max_rate_mg_per_min, max_rate_ml_per_h,
+                                     syringe_mg_per_ml, Arg<std::optional<double>>{py::none()},
+                                     "TciController"));
            }),
            py::arg("model"), py::kw_only(), py::arg("mode") = "plasma", py::arg("update_s") = 10.0,
            py::arg("max_rate_mg_per_min") = py::none(), py::arg("max_rate_ml_per_h") = py::none(),

@@ -180,3 +180,31 @@ def test_every_catalogue_model_with_an_iv_route_runs_both_modes():
             c = res.cp_ng_ml if mode == "plasma" else res.ce_ng_ml
             assert c[-1] == pytest.approx(100.0, rel=0.005), (key, mode)
             assert res.time_to_target_min is not None
+
+
+def test_cli_tci_prints_the_schedule_and_writes_every_update(tmp_path, monkeypatch, capsys):
+    from ketasim import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["tci", "--mode", "effect", "--ke0-source", "sleigh2019", "--target",
+                     "0:150,30:100", "--max-rate-mg-per-min", "50", "--no-plot"]) == 0
+    out = capsys.readouterr().out
+    assert "total dose" in out and "mg/kg" in out
+    rows = np.genfromtxt(tmp_path / "ketasim_tci.csv", delimiter=",", names=True)
+    assert rows.dtype.names == ("time_min", "target_ng_ml", "cp_ng_ml", "ce_ng_ml",
+                                "rate_mg_per_min")
+    assert len(rows) == 360 and rows["rate_mg_per_min"].max() <= 50
+    assert cli.main(["tci", "--mode", "effect", "--no-plot"]) == 1
+    assert "needs a ke0" in capsys.readouterr().err
+    assert cli.main(["tci", "--max-rate-mg-per-min", "0.1", "--no-plot"]) == 1
+    assert "highest Cp the maximum rate" in capsys.readouterr().err
+
+
+def test_cli_compare_adds_an_effect_site_tci_arm(tmp_path, monkeypatch, capsys):
+    from ketasim import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["compare", "--tci-ce", "100", "--no-plot", "--end-min", "60"]) == 0
+    assert "effect-site TCI to Ce 100 ng/mL" in capsys.readouterr().out
+    head = (tmp_path / "ketasim_compare.csv").read_text().splitlines()[0]
+    assert "iv_tci_ce_ng_ml" in head
