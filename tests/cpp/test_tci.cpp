@@ -5,6 +5,7 @@
 #define EIGEN_RUNTIME_NO_MALLOC  // lets the test forbid Eigen's heap use during the updates
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <random>
 #include <tuple>
 #include <vector>
 
@@ -358,4 +359,50 @@ TEST_CASE("tci: bad input names the field", "[tci]") {
       Model::one_compartment({.cl = 1.0, .v1 = 10.0}).with_route("iv", Absorption{.ka = 1.0});
   throws([&] { TciController c(no_iv); }, "route \"iv\"");
   throws([] { parse_target_site("brain"); }, "mode must be one of [plasma, effect]");
+}
+
+TEST_CASE("tci: effect mode never overshoots on random models, targets and maximum rates",
+          "[tci]") {
+  // Log-uniform parameters over wide ranges (ke0 0.05 to 5 /min), a step up and a step down,
+  // with and without a maximum rate; Ce checked on a 2-s grid of the simulated regimen.
+  std::mt19937 rng(12);
+  auto lu = [&](double lo, double hi) {
+    return lo * std::pow(hi / lo, std::uniform_real_distribution<double>(0.0, 1.0)(rng));
+  };
+  for (int k = 0; k < 16; ++k) {
+    const Model m = Model::three_compartment({.cl = lu(0.2, 3.0),
+                                              .v1 = lu(3.0, 40.0),
+                                              .q2 = lu(0.2, 5.0),
+                                              .v2 = lu(5.0, 100.0),
+                                              .q3 = lu(0.05, 1.0),
+                                              .v3 = lu(20.0, 300.0)},
+                                             lu(0.05, 5.0));
+    const double c1 = lu(20.0, 300.0), c2 = c1 * lu(0.3, 0.9);
+    const std::vector<TciTarget> targets = {{0, c1}, {40, c2}};
+    TciOptions o{.mode = TargetSite::effect, .update_s = k % 3 == 0 ? 5.0 : 10.0};
+    if (k % 2 == 1) {
+      // 20 times the rate that holds c1 at steady state (CL c1).
+      o.max_rate_mg_per_min = 20.0 * c1 / 1000.0 * m.parameter("cl");
+    }
+    INFO("case " << k << ": ke0 " << m.ke0_per_min() << ", targets " << c1 << ", " << c2);
+    const TciResult r = tci(m, targets, 70.0, o);
+    const auto t = grid(0.0, 70.0, 2.0 / 60.0);
+    const Result sim = simulate_exact(m, r.regimen, t);
+    // Before 40 min: never above c1, and up to it. After: Ce falls to c2 (the pump off until
+    // then) and never comes back above it.
+    double worst = 0.0;
+    bool fallen = false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const double ce = sim.ce_ng_ml()[i];
+      if (t[i] < 40.0) worst = std::max(worst, ce / c1);
+      if (t[i] >= 40.0 && fallen) CHECK(ce <= c2 * 1.005);
+      fallen = fallen || (t[i] >= 40.0 && ce <= c2);
+    }
+    CHECK(worst <= 1.005);
+    CHECK(worst >= 0.995);
+    const auto down = static_cast<std::size_t>(std::lround(40.0 / r.update_min));
+    for (std::size_t i = down; i < r.rate_mg_per_min.size() && r.ce_ng_ml[i] > c2 * 1.001; ++i)
+      CHECK(r.rate_mg_per_min[i] == 0.0);
+    REQUIRE(r.time_to_target_min.has_value());
+  }
 }

@@ -208,3 +208,22 @@ def test_cli_compare_adds_an_effect_site_tci_arm(tmp_path, monkeypatch, capsys):
     assert "effect-site TCI to Ce 100 ng/mL" in capsys.readouterr().out
     head = (tmp_path / "ketasim_compare.csv").read_text().splitlines()[0]
     assert "iv_tci_ce_ng_ml" in head
+
+
+@pytest.mark.parametrize("effect", [False, True], ids=["plasma", "effect"])
+def test_against_opentiva_when_installed(effect):
+    pytest.importorskip("opentiva")
+    from opentiva.ketamine import Domino
+    from opentiva.pump import Pump
+
+    # opentiva's Domino (its own transcription; its ke0 0.652 /min is back-computed from an
+    # assumed time to peak, given here as the user's ke0). 10-s targets over 60 min.
+    pump = Pump(Domino(0, 40, 70, 170), 10, 3600, maintenance_infusion_duration=10,
+                maintenance_infusion_multiplier=1)
+    pump.add_target(0, 0.15, 10, effect)  # ug/mL
+    pump.generate_infusions()
+    inf = pump.infusion_list  # start s, dose per s (mg), duration s, end s
+    theirs = float(np.sum(inf[:, 1] * inf[:, 2]))
+    model = ks.models.get("domino1984", weight_kg=70, ke0=0.652)
+    ours = ks.tci(model, 150.0, duration_min=60, mode="effect" if effect else "plasma")
+    assert ours.total_dose_mg == pytest.approx(theirs, rel=1e-9 if not effect else 0.02)
