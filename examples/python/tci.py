@@ -21,7 +21,7 @@ import numpy as np
 sim = ks.simulate(model, res.regimen, np.arange(0, 60.01, 1 / 60))
 print(f"highest Ce on a 1-s grid: {sim.ce_ng_ml.max():.2f} ng/mL")
 
-fig = ks.plot.tci(res, title="Domino 1984, 70 kg: effect-site TCI (ke0 Sleigh 2019)")
+fig = ks.plot.tci(res, model, title="Domino 1984, 70 kg: effect-site TCI (ke0 Sleigh 2019)")
 fig.savefig("tci.png", dpi=100)
 iv = {key: ks.models.get(key, weight_kg=70) for key in ("domino1984", "kamp2020")}
 ks.plot.context_sensitive_half_time(iv).savefig("csht.png", dpi=100)

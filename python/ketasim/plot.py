@@ -383,6 +383,7 @@ def _style(ax: "Axes") -> None:
 
 def tci(
     result: "TciResult",
+    model: Optional["Model"] = None,
     *,
     title: Optional[str] = None,
     figsize: Sequence[float] = (9.0, 6.5),
@@ -393,6 +394,9 @@ def tci(
     ----------
     result : TciResult
         From ``ketasim.tci``.
+    model : Model, optional
+        The model the schedule was computed for: Cp and Ce are then drawn every second (the
+        schedule's regimen simulated), not only at the updates.
     title : str, optional
         Figure title.
     figsize : (float, float)
@@ -407,7 +411,7 @@ def tci(
     >>> import ketasim as ks, matplotlib
     >>> matplotlib.use("Agg")
     >>> m = ks.models.get("domino1984", weight_kg=70, ke0_source="sleigh2019")
-    >>> fig = ks.plot.tci(ks.tci(m, [(0, 150), (30, 100)], mode="effect"))
+    >>> fig = ks.plot.tci(ks.tci(m, [(0, 150), (30, 100)], mode="effect"), m)
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['Concentration (ng/mL)', 'Rate (mg/min)']
     """
@@ -420,9 +424,17 @@ def tci(
     fig, (ax_c, ax_r) = plt.subplots(2, 1, sharex=True, figsize=tuple(figsize),
                                      height_ratios=(2.0, 1.0), layout="constrained")
     t = result.time_min
-    ax_c.plot(t, result.cp_ng_ml, color="C0", lw=1.8, label="Cp (plasma)")
-    if result.ce_ng_ml is not None:
-        ax_c.plot(t, result.ce_ng_ml, color="C1", lw=1.8, label="Ce (effect site)")
+    tc, cp, ce = t, result.cp_ng_ml, result.ce_ng_ml
+    if model is not None:
+        from ._core import simulate
+
+        tc = np.linspace(float(t[0]), float(t[-1]), int(round(float(t[-1]) * 60.0)) + 1)
+        sim = simulate(model, result.regimen, tc)
+        cp = sim.cp_ng_ml
+        ce = sim.ce_ng_ml if sim.has_effect_site else None
+    ax_c.plot(tc, cp, color="C0", lw=1.8, label="Cp (plasma)")
+    if ce is not None:
+        ax_c.plot(tc, ce, color="C1", lw=1.8, label="Ce (effect site)")
     ax_c.step(t, result.target_ng_ml, where="post", color="0.3", lw=1.0, ls="--",
               label=f"{'Ce' if result.mode == 'effect' else 'Cp'} target")
     if result.time_to_target_min is not None:

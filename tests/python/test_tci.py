@@ -102,6 +102,9 @@ def test_plot_figures(tmp_path):
     matplotlib.use("Agg")
     res = ks.tci(domino("sleigh2019"), [(0, 150), (30, 100)], mode="effect")
     fig = ks.plot.tci(res)
+    assert len(fig.axes[0].lines[0].get_xdata()) == 361  # the updates
+    fig = ks.plot.tci(res, domino("sleigh2019"))
+    assert len(fig.axes[0].lines[0].get_xdata()) == 3601  # every second
     assert [ax.get_ylabel() for ax in fig.axes] == ["Concentration (ng/mL)", "Rate (mg/min)"]
     fig2 = ks.plot.context_sensitive_half_time({"Domino 1984": domino()}, [1, 60, 240])
     assert len(fig2.axes[0].lines) == 1

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     print(f"table: {csv_path} ({len(res.rate_mg_per_min)} updates: {', '.join(cols)})", file=out)
     if png is not None:
         title = f"{args.model}: {site} target-controlled infusion"
-        draw(png, lambda plot: plot.tci(res, title=title))
+        draw(png, lambda plot: plot.tci(res, model, title=title))
         print(f"figure: {png}", file=out)
     return 0
 
