@@ -13,7 +13,7 @@ import numpy as np
 from .. import models as catalogue
 from .._core import TciResult, decrement_time, tci
 from .args import positive
-from .compare import catalogue_model
+from .compare import DEFAULT_NASAL_PRESET, catalogue_model
 from .output import CliError, check_finite, draw, figure_path, write_csv
 from .table import format_table
 
@@ -88,16 +88,19 @@ def _model_options(args: argparse.Namespace) -> Dict[str, Any]:
         elif value is not None and name != "weight_kg":
             raise CliError(f"--{name.replace('_', '-')} is not a covariate of {args.model} "
                            f"(its covariates: {', '.join(sorted(known)) or 'none'})")
+    if args.model == "intranasal_racemic":
+        # Its nasal path (F, ka) plays no part in an IV infusion: the default preset fills it.
+        opts["preset"] = DEFAULT_NASAL_PRESET
     return opts
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    if args.mode == "effect" and args.ke0 is None and args.ke0_source is None:
-        raise CliError(f"--mode effect needs a ke0: --ke0 K (1/min) or --ke0-source "
-                       f"{catalogue.literature_ke0()[0]['key']} ({args.model} publishes none)")
     png = None if args.no_plot else figure_path(args.png, "--png")
     model = catalogue_model(args.model, ke0=args.ke0, ke0_source=args.ke0_source,
                             **_model_options(args))
+    if args.mode == "effect" and not model.has_effect_site:
+        raise CliError(f"--mode effect needs a ke0: --ke0 K (1/min) or --ke0-source "
+                       f"{catalogue.literature_ke0()[0]['key']} ({args.model} publishes none)")
     res = tci(model, args.target, args.duration_min, mode=args.mode, update_s=args.update_s,
               max_rate_mg_per_min=args.max_rate_mg_per_min,
               max_rate_ml_per_h=args.max_rate_ml_per_h,
