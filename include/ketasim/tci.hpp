@@ -18,7 +18,12 @@
 // infusion), so r = min over the grid of (target - Ce_free(t)) / Ce_unit(t). Cp overshoots and
 // the pump pauses while Ce catches up; Ce reaches the target at its peak, in the shortest time
 // the maximum rate allows, and never above it. After a step down the rate is 0 until Ce has
-// fallen to the new target.
+// fallen to the new target. Once Ce is within 2 % of the target (kHoldBand) the rate is at most
+// the plasma rule's for the same target: holding Cp there holds Ce, where the effect rule alone
+// alternates on and off around the target when ke0 is fast (ripple of about 1 % seen with
+// Domino 1984 and ke0 1.8 /min). (The papers were not read here: the titles are as cited by
+// stanpumpR's TCI code and the project's survey; the algorithm above is derived from the
+// superposition principle, not copied.)
 //
 // The linear algebra per update is one n x n and one K x n matrix-vector product (n states, K
 // grid times), into buffers allocated at construction: TciController::next_rate allocates
@@ -586,10 +591,11 @@ inline double decrement_time_min(const Model& model, const Regimen& regimen, dou
 }
 
 /// Context-sensitive half-time (Hughes MA, Glass PSA, Jacobs JR. Anesthesiology
-/// 1992;76(3):334-341): for each duration, Cp held constant by an IV infusion for that long from
-/// time 0 (the body empty before), then stopped: the time (min) for the site's concentration to
-/// fall to half its value at the stop. Holding Cp constant clamps the infusion compartment's
-/// concentration; the rest of the system is driven by it exactly (matrix exponential).
+/// 1992;76(3):334-341; citation as commonly given, the paper not read here): for each duration, Cp
+/// held constant by an IV infusion for that long from time 0 (the body empty before), then stopped:
+/// the time (min) for the site's concentration to fall to half its value at the stop. Holding Cp
+/// constant clamps the infusion compartment's concentration; the rest of the system is driven by it
+/// exactly (matrix exponential).
 inline std::vector<double> context_sensitive_half_time_min(const Model& model,
                                                            std::span<const double> durations_min,
                                                            TargetSite site = TargetSite::plasma) {
