@@ -11,3 +11,4 @@
 #include "ketasim/result.hpp"
 #include "ketasim/simulate.hpp"
 #include "ketasim/state_layout.hpp"
+#include "ketasim/tci.hpp"
