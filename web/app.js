@@ -28,6 +28,9 @@ const NASAL_MODEL = {esketamine: 'perezruixo2021', racemic: 'intranasal_racemic'
 // shape and the line style doing the work too, so no meaning rests on colour alone.
 const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
 const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'cross'];
+// The effect-site TCI arm keeps its own: Okabe-Ito's black and a star, whatever the other arms.
+const TCI_COLOUR = '#000000';
+const TCI_SHAPE = 'star';
 
 // ---------------------------------------------------------------------------------------------
 // Number text as Python prints it (format specs "g", ".1f", ".3g", ".5g"), so labels and
@@ -49,13 +52,22 @@ function fmtG(x, digits = 6) {
   return stripZeros(x.toFixed(Math.max(0, digits - 1 - exp)));
 }
 
-/// One decimal as Python's ".1f": like toFixed(1), except that a value exactly halfway (such
+/// d decimals as Python's ".{d}f": like toFixed(d), except that a value exactly halfway (such
 /// as 12.25, a Tmax at the end of a 12.25 min infusion) rounds to the even digit, not up.
-function fmt1(x) {
-  if (x === null) return 'never';
+function fmtFixed(x, d) {
+  // From 1e21 on toFixed writes an exponent; such doubles are whole numbers, which BigInt
+  // writes out digit by digit as Python does.
+  if (Math.abs(x) >= 1e21 && Number.isFinite(x))
+    return (x < 0 ? '-' : '') + BigInt(Math.abs(x)).toString() + (d > 0 ? '.' + '0'.repeat(d) : '');
   const [whole, frac] = Math.abs(x).toFixed(100).split('.');  // exact for doubles below 1e21
-  if (/^[02468]50*$/.test(frac)) return (x < 0 ? '-' : '') + whole + '.' + frac[0];
-  return x.toFixed(1);
+  const last = d > 0 ? frac[d - 1] : whole[whole.length - 1];
+  if (/^50*$/.test(frac.slice(d)) && Number(last) % 2 === 0)
+    return (x < 0 ? '-' : '') + whole + (d > 0 ? '.' + frac.slice(0, d) : '');
+  return x.toFixed(d);
+}
+
+function fmt1(x) {
+  return x === null ? 'never' : fmtFixed(x, 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,6 +113,8 @@ function writeState(s) {
         `showing ${el.dataset.default} instead`]);
     } else {
       el.value = v;
+      if (el.value !== v)  // a number box refuses text that is not a number: say so
+        linkErrors.push([el.id, `link: ${el.dataset.key} must be a number, got "${v}"`]);
     }
   }
   const ke0 = 'ke0' in s ? s.ke0 : d.ke0;
@@ -153,6 +167,7 @@ const ERROR_BOX = {
   'nasal-doses': 'err-nasal-doses', 'nasal-interval': 'err-nasal-interval', 'nasal-f': 'err-nasal-f',
   'ke0-value': 'err-ke0',
   'ke0-choice': 'err-ke0', 'threshold': 'err-threshold', 'end': 'err-end', 'step': 'err-end',
+  'tci-ce': 'err-tci-ce',
 };
 
 function clearErrors() {
@@ -177,6 +192,7 @@ const FIELD_CONTROLS = [
 function controlFor(arm, failure) {
   const field = (failure.message.match(/^[^:]*: ([^ ]+) must/) || [])[1] || '';
   if (arm.fieldControls[failure.stage]?.[field]) return arm.fieldControls[failure.stage][field];
+  if (arm.stageControls?.[failure.stage]) return arm.stageControls[failure.stage];
   for (const [re, control] of FIELD_CONTROLS) if (re.test(field)) return control;
   for (const [re, control] of FIELD_CONTROLS) if (re.test(failure.message)) return control;
   return failure.stage === 'model' ? arm.modelControl : 'general';
@@ -201,9 +217,10 @@ function ke0Spec(s) {
 /// fieldControls (stage -> field -> control), modelControl}; or {errors: [[control, message]]} for what the page itself
 /// checks before the core (lists and counts).
 ///
-/// Further arms belong here when the core offers them: an effect-site TCI arm (the TCI issue)
-/// and, from the published variability, median and 5-95 % bands with the fraction of a
-/// population above the threshold (both listed in issue 14 as "when those land").
+/// The effect-site TCI arm (`--tci-ce C`) comes last, as in compare.py; its label, which gives
+/// the total dose, is completed from the core's result (labelFor). Further arms belong here when
+/// the core offers them: from the published variability, median and 5-95 % bands with the
+/// fraction of a population above the threshold (issue 14, "when that lands").
 function buildArms(s) {
   const w = parseNumber(s.w), thr = parseNumber(s.thr);
   const common = {
@@ -276,6 +293,39 @@ function buildArms(s) {
       },
     });
   }
+  const tciText = s.tci === undefined ? '' : s.tci;
+  if (tciText !== '' || $('tci-ce').validity.badInput) {
+    // `ketasim compare --tci-ce C`: the IV model (same covariates and ke0) under effect-site
+    // TCI to Ce = C from 0 over the whole window, 10-s updates, unlimited rate (the core's
+    // defaults, as ks.tci's). A negative or non-finite C is the library's to reject; 0, which
+    // the command line refuses (a TCI arm of no drug), and text that is not a number, are the
+    // page's.
+    const c = parseNumber(tciText);
+    if (tciText === '' || Number.isNaN(c))
+      errors.push(['tci-ce', 'TCI target Ce: must be a finite number of ng/mL, got text the box ' +
+        'cannot read as one; empty: no TCI arm']);
+    else if (c === 0)
+      errors.push(['tci-ce', 'TCI target Ce: must be > 0 ng/mL, got 0; empty: no TCI arm']);
+    const base = `IV racemic ketamine, effect-site TCI to Ce ${fmtG(c)} ng/mL`;
+    arms.push({
+      label: `${base} [${s.ivmodel}]`,
+      labelFor: (r) => `${base} (${fmtFixed(r.tci_total_dose_mg, 0)} mg) [${s.ivmodel}]`,
+      column: 'iv_tci',
+      model: s.ivmodel,
+      modelControl: 'iv-model',
+      fieldControls: {},
+      stageControls: {tci: 'tci-ce'},
+      tci: true,
+      spec: {
+        ...common, model: s.ivmodel, covariates: covariatesFor(s.ivmodel, {weight_kg: w}), doses: [],
+        tci: {target_ng_ml: c, duration_min: parseNumber(s.end)},
+      },
+    });
+  }
+  arms.forEach((a, i) => {
+    a.colour = a.tci ? TCI_COLOUR : PALETTE[i];
+    a.shape = a.tci ? TCI_SHAPE : SHAPES[i];
+  });
   return {arms, errors};
 }
 
@@ -292,7 +342,7 @@ function sourcesOf(s, arms, ke0PerMin) {
   const keys = [s.ivmodel, NASAL_MODEL[s.nasal]];
   const lines = keys.map(reference);
   if (s.nasal === 'racemic') {
-    const {preset: p, f, fGiven} = arms[arms.length - 1];
+    const {preset: p, f, fGiven} = arms.find((a) => a.column === 'intranasal');
     lines.push(`nasal F ${fmtG(f)}: ${fGiven ? 'given' : 'preset ' + p.key}; nasal ka ${fmtG(p.ka_per_min, 5)} /min ` +
       `for Tmax ${fmtG(p.tmax_min)} min: ka of preset ${p.key}: ${p.source}`);
   }
@@ -331,7 +381,7 @@ function renderTable(arms, results) {
     const tr = tbody.insertRow();
     const th = document.createElement('th');
     th.scope = 'row';
-    th.innerHTML = `<span class="swatch" style="background:${PALETTE[i]}" aria-hidden="true"></span>`;
+    th.innerHTML = `<span class="swatch" style="background:${arm.colour}" aria-hidden="true"></span>`;
     th.append(arm.label);
     tr.append(th);
     for (const v of [fmt1(m.cmax_ng_ml), fmt1(m.tmax_min), fmt1(m.ce_max_ng_ml),
@@ -353,6 +403,14 @@ function markerPath(shape, x, y, r) {
     case 'triangle-down': return `M${x},${y + 1.2 * r}L${x + 1.1 * r},${y - 0.8 * r}L${x - 1.1 * r},${y - 0.8 * r}Z`;
     case 'diamond': return `M${x},${y - 1.3 * r}L${x + 1.3 * r},${y}L${x},${y + 1.3 * r}L${x - 1.3 * r},${y}Z`;
     case 'cross': return `M${x - r},${y - r}L${x + r},${y + r}M${x + r},${y - r}L${x - r},${y + r}`;
+    case 'star': {
+      let d = '';
+      for (let k = 0; k < 10; ++k) {
+        const a = -Math.PI / 2 + (k * Math.PI) / 5, q = (k % 2 ? 0.6 : 1.5) * r;
+        d += `${k ? 'L' : 'M'}${(x + q * Math.cos(a)).toFixed(2)},${(y + q * Math.sin(a)).toFixed(2)}`;
+      }
+      return d + 'Z';
+    }
     default: return `M${x - r},${y}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`;
   }
 }
@@ -402,7 +460,7 @@ function chartSvg(arms, results, thr, title) {
     return d;
   };
   results.forEach((r, i) => {
-    const c = PALETTE[i];
+    const c = arms[i].colour;
     out.push(`<path d="${line(r.time_min, r.cp_ng_ml)}" fill="none" stroke="${c}" stroke-width="2" stroke-dasharray="7 5" stroke-opacity="0.85"/>`);
     out.push(`<path d="${line(r.time_min, r.ce_ng_ml)}" fill="none" stroke="${c}" stroke-width="3"/>`);
   });
@@ -410,8 +468,9 @@ function chartSvg(arms, results, thr, title) {
   results.forEach((r, i) => {
     const on = r.metrics.t_onset_min;
     if (on === null) return;
-    out.push(`<line x1="${X(on)}" x2="${X(on)}" y1="${Y(thr)}" y2="${top + plotH}" stroke="${PALETTE[i]}" stroke-width="1.5" stroke-dasharray="3 3"/>`);
-    out.push(`<path d="${markerPath(SHAPES[i], X(on), Y(thr), 7)}" fill="${SHAPES[i] === 'cross' ? 'none' : PALETTE[i]}" stroke="${SHAPES[i] === 'cross' ? PALETTE[i] : '#111'}" stroke-width="${SHAPES[i] === 'cross' ? 3 : 1.2}"><title>${esc(arms[i].label)}: Ce reaches the threshold at ${fmt1(on)} min</title></path>`);
+    const {colour: c, shape} = arms[i];
+    out.push(`<line x1="${X(on)}" x2="${X(on)}" y1="${Y(thr)}" y2="${top + plotH}" stroke="${c}" stroke-width="1.5" stroke-dasharray="3 3"/>`);
+    out.push(`<path d="${markerPath(shape, X(on), Y(thr), 7)}" fill="${shape === 'cross' ? 'none' : c}" stroke="${shape === 'cross' ? c : '#111'}" stroke-width="${shape === 'cross' ? 3 : 1.2}"><title>${esc(arms[i].label)}: Ce reaches the threshold at ${fmt1(on)} min</title></path>`);
   });
   // legend
   let y = legendTop;
@@ -420,8 +479,9 @@ function chartSvg(arms, results, thr, title) {
   out.push(`<path d="${markerPath('circle', left + 380, y - 5, 6)}" fill="#777" stroke="#111"/><text x="${left + 392}" y="${y}" fill="#111">Ce reaches the threshold</text>`);
   arms.forEach((a, i) => {
     y += rowH;
-    out.push(`<line x1="${left}" x2="${left + 36}" y1="${y - 5}" y2="${y - 5}" stroke="${PALETTE[i]}" stroke-width="4"/>`);
-    out.push(`<path d="${markerPath(SHAPES[i], left + 18, y - 5, 6)}" fill="${SHAPES[i] === 'cross' ? 'none' : PALETTE[i]}" stroke="${SHAPES[i] === 'cross' ? PALETTE[i] : '#111'}" stroke-width="${SHAPES[i] === 'cross' ? 3 : 1.2}"/>`);
+    const {colour: c, shape} = a;
+    out.push(`<line x1="${left}" x2="${left + 36}" y1="${y - 5}" y2="${y - 5}" stroke="${c}" stroke-width="4"/>`);
+    out.push(`<path d="${markerPath(shape, left + 18, y - 5, 6)}" fill="${shape === 'cross' ? 'none' : c}" stroke="${shape === 'cross' ? c : '#111'}" stroke-width="${shape === 'cross' ? 3 : 1.2}"/>`);
     out.push(`<text x="${left + 44}" y="${y}" fill="#111">${esc(a.label)}</text>`);
   });
   out.push('</svg>');
@@ -499,6 +559,7 @@ function recompute() {
         showError('general', `${arm.label}: the core returned a non-finite concentration; nothing is shown`);
         failed = true;
       } else {
+        if (arm.labelFor) arm.label = arm.labelFor(r);
         results.push(r);
       }
     }

@@ -1,11 +1,14 @@
 // The WebAssembly face of the core for the teaching page (web/index.html): embind functions that
-// list the catalogue and simulate one arm (catalogue model, regimen, output grid, onset metrics),
-// returning the library's own InvalidInput message, and where it was raised, instead of throwing.
+// list the catalogue and simulate one arm (catalogue model, regimen or an effect-site TCI schedule,
+// output grid, onset metrics), returning the library's own InvalidInput message, and where it was
+// raised, instead of throwing.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include <cmath>
 #include <exception>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "ketasim/models/catalogue.hpp"
 #include "ketasim/onset.hpp"
 #include "ketasim/regimen.hpp"
+#include "ketasim/tci.hpp"
 
 namespace {
 
@@ -187,18 +191,35 @@ val failure(const char* stage, const std::string& message) {
 
 /// Simulates one arm by the exact solver and computes its onset metrics on Ce.
 /// spec: {model, covariates: {name: value}, ke0_per_min | ke0_source, doses: [...], end_min,
-/// step_min, threshold_ng_ml}. Returns {ok: true, time_min, cp_ng_ml, ce_ng_ml (Float64Array),
-/// ke0_per_min, metrics: {...}} or {ok: false, stage: "model" | "regimen" | "times" | "simulate"
-/// | "metrics", message} with the library's message.
+/// step_min, threshold_ng_ml} and, for an effect-site TCI arm, tci: {target_ng_ml, duration_min}
+/// (and no doses) whose schedule (ketasim::tci, TargetSite::effect, the default 10-s updates and
+/// unlimited rate, as `ketasim compare --tci-ce`) is the regimen. Returns {ok: true, time_min,
+/// cp_ng_ml, ce_ng_ml (Float64Array), ke0_per_min, metrics: {...}, tci_total_dose_mg (TCI arm
+/// only)} or {ok: false, stage: "model" | "regimen" | "times" | "tci" | "simulate" | "metrics",
+/// message} with the library's message.
 val simulate_arm(const val& spec) {
   const char* stage = "model";
   try {
     const ketasim::Model model = build_model(spec);
     stage = "regimen";
-    const ketasim::Regimen regimen = build_regimen(spec["doses"]);
+    ketasim::Regimen regimen = build_regimen(spec["doses"]);
     stage = "times";
     const std::vector<double> times =
         build_times(number(spec, "end_min"), number(spec, "step_min"));
+    std::optional<double> tci_total_dose_mg;
+    const val tci_spec = spec["tci"];
+    if (!tci_spec.isUndefined() && !tci_spec.isNull()) {
+      stage = "tci";
+      KETASIM_CHECK(regimen.empty(), "web", "doses",
+                    "none in a TCI arm (its schedule is the regimen)", "some");
+      const ketasim::TciTarget target{.time_min = 0.0,
+                                      .target_ng_ml = number(tci_spec, "target_ng_ml")};
+      const ketasim::TciResult res =
+          ketasim::tci(model, std::span(&target, 1), number(tci_spec, "duration_min"),
+                       ketasim::TciOptions{.mode = ketasim::TargetSite::effect});
+      regimen = res.regimen;
+      tci_total_dose_mg = res.total_dose_mg;
+    }
     stage = "simulate";
     const ketasim::Result r = ketasim::simulate_exact(model, regimen, times);
     stage = "metrics";
@@ -221,6 +242,7 @@ val simulate_arm(const val& spec) {
     out.set("ce_ng_ml", float64_array(r.ce_ng_ml()));
     out.set("ke0_per_min", model.parameter("ke0"));
     out.set("metrics", metrics);
+    if (tci_total_dose_mg) out.set("tci_total_dose_mg", *tci_total_dose_mg);
     return out;
   } catch (const ketasim::InvalidInput& e) {
     return failure(stage, e.what());

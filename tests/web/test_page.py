@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 
 import ketasim as ks
@@ -186,4 +187,103 @@ def test_bad_input_shows_the_library_message_and_keeps_the_last_figure(
     assert browser.find_element("id", "chart").get_attribute("innerHTML") == svg
     assert browser.current_url == url
     assert "nan" not in " ".join(sum(page_table(browser), [])).lower()
+    assert "last valid scenario" in browser.find_element("id", "status").text
+
+
+# ---------------------------------------------------------------------------------------------
+# The effect-site TCI arm (`ketasim compare --tci-ce C`)
+# ---------------------------------------------------------------------------------------------
+
+def click_download(driver, folder: Path, button_id: str, suffix: str) -> Path:
+    """Clicks a download button and returns the new file (Chromium numbers repeated names)."""
+    before = set(folder.iterdir())
+    driver.find_element("id", button_id).click()
+    deadline = time.monotonic() + 15.0
+    while True:
+        new = [p for p in set(folder.iterdir()) - before if p.suffix == suffix]
+        if new and new[0].stat().st_size > 0:
+            time.sleep(0.2)  # let Chromium rename the finished file into place
+            return new[0]
+        assert time.monotonic() < deadline, f"no new {suffix} file in {folder}"
+        time.sleep(0.05)
+
+
+def test_tci_arm_equals_ketasim_compare(browser, page_url, downloads, cli):
+    open_page(browser, page_url)
+    assert browser.find_element("id", "tci-ce").get_attribute("value") == ""  # off by default
+    set_value(browser, "tci-ce", "150")
+    assert url_state(browser)["tci"] == "150"
+    ref = cli("--tci-ce", "150")
+    assert len(ref.table) == 4 and ref.table[3][0].startswith(
+        "IV racemic ketamine, effect-site TCI to Ce 150 ng/mL (")
+    assert_same_as_cli(browser, ref)
+    # the download: the CLI's columns, iv_tci_* last, equal to rounding (em++ and g++)
+    names, rows = parse_csv(click_download(browser, downloads, "download-csv", ".csv").read_text())
+    ref_names, ref_rows = ref.csv()
+    assert names == ref_names and names[-2:] == ["iv_tci_cp_ng_ml", "iv_tci_ce_ng_ml"]
+    assert len(rows) == len(ref_rows) == 241
+    worst = max(abs(a - b) / max(abs(b), 1.0) for r, q in zip(rows, ref_rows) for a, b in zip(r, q))
+    assert worst < 1e-12
+    # the curve: its own colour and marker, drawn through the same points
+    chart = browser.execute_script(
+        "const s = document.querySelector('#chart svg');"
+        "const ce = Array.from(s.querySelectorAll('path[stroke-width=\"3\"]'));"
+        "return {colours: ce.map(p => p.getAttribute('stroke')), last: ce[ce.length - 1]"
+        ".getAttribute('d'), onset: Array.from(s.querySelectorAll('path > title'))"
+        ".map(t => [t.parentNode.getAttribute('fill'), t.textContent])}")
+    assert chart["colours"] == ["#0072B2", "#D55E00", "#009E73", "#000000"]
+    onset = ref.table[3][4]
+    assert chart["onset"][-1] == ["#000000", f"{ref.table[3][0]}: Ce reaches the threshold at "
+                                             f"{onset} min"]
+    ce_col = ref_names.index("iv_tci_ce_ng_ml")
+    xy = np.array([[float(v) for v in p.split(",")] for p in chart["last"][1:].split("L")])
+    ref_xy = np.array([[r[0], r[ce_col]] for r in ref_rows])
+    assert xy.shape == ref_xy.shape == (241, 2)
+    # pixels are an affine map of (time, Ce), rounded to 0.1 px: the CLI's points exactly
+    for k in range(2):
+        fit = np.polynomial.polynomial.Polynomial.fit(ref_xy[:, k], xy[:, k], 1)
+        assert np.max(np.abs(fit(ref_xy[:, k]) - xy[:, k])) <= 0.0501
+    assert console_errors(browser) == []
+
+
+def test_tci_link_restores_the_arm(browser, page_url, cli):
+    open_page(browser, page_url + "#w=82&ivmodel=domino1984&nasal=racemic&nmg=60&ke0=0.9"
+                                  "&tci=90&thr=80&end=120&step=0.5")
+    assert browser.find_element("id", "tci-ce").get_attribute("value") == "90"
+    assert_same_as_cli(browser, cli(
+        "--weight-kg", "82", "--iv-model", "domino1984", "--nasal", "racemic", "--nasal-mg", "60",
+        "--ke0", "0.9", "--tci-ce", "90", "--threshold-ng-ml", "80", "--end-min", "120",
+        "--step-min", "0.5"))
+    paste_value(browser, "tci-ce", "")  # emptied: no TCI arm, and the link says so
+    assert len(page_table(browser)) == 2 and url_state(browser).get("tci", "") == ""
+
+
+@pytest.mark.parametrize("text, message", [
+    ("-5", None),  # the library's message
+    ("0", "TCI target Ce: must be > 0 ng/mL, got 0; empty: no TCI arm"),  # the CLI refuses it too
+    ("1e999", "TCI target Ce: must be a finite number of ng/mL, got text the box cannot read as "
+              "one; empty: no TCI arm"),  # typed: the number box holds "", not an empty target
+])
+def test_bad_tci_target_shows_the_error_and_keeps_the_last_figure(browser, page_url, cli, text,
+                                                                   message):
+    open_page(browser, page_url + "#tci=" + ("1e99" if text == "1e999" else "100"))
+    if text == "1e999":  # huge numbers written out digit for digit as Python prints them (the
+        # label's dose, Cmax, Tmax; Ce max differs in its 16th digit between em++ and g++ builds)
+        assert page_table(browser)[3][:3] == cli("--tci-ce", "1e99").table[3][:3]
+    table, svg = page_table(browser), browser.find_element("id", "chart").get_attribute("innerHTML")
+    assert len(table) == 4
+    if message is None:
+        model = ks.models.get("kamp2020", weight_kg=70, ke0_source="sleigh2019")
+        with pytest.raises(ValueError) as raised:
+            ks.tci(model, float(text), duration_min=240.0, mode="effect")
+        message = str(raised.value)
+    if text == "1e999":  # one more key typed into "1e99" (absurd but valid: the last figure)
+        from selenium.webdriver.common.keys import Keys
+        browser.find_element("id", "tci-ce").send_keys(Keys.END, "9", Keys.TAB)
+    else:
+        paste_value(browser, "tci-ce", text)
+    assert errors(browser) == {"err-tci-ce": message}
+    assert browser.find_element("id", "tci-ce").get_attribute("aria-invalid") == "true"
+    assert page_table(browser) == table
+    assert browser.find_element("id", "chart").get_attribute("innerHTML") == svg
     assert "last valid scenario" in browser.find_element("id", "status").text
