@@ -490,14 +490,21 @@ inline TciResult tci(const Model& model, std::span<const TciTarget> targets, dou
                            : res.time_min.back();
     std::vector<double> grid;
     for (double t = targets[first].time_min; t <= end + 1e-12; t += h / 10.0) grid.push_back(t);
-    if (!grid.empty()) {
-      const Result sim = simulate_exact(model, res.regimen, grid);
+    // Searched on growing leading parts of the grid (100 points, then doubling), each simulated
+    // from 0 as the whole grid would be: a target reached early (the usual case) costs a short
+    // simulation instead of one over the whole run, and one never reached at most twice that.
+    const std::span<const double> all(grid);
+    for (std::size_t done = 0, part = 100; done < all.size() && !res.time_to_target_min;
+         part *= 2) {
+      const std::size_t upto = std::min(all.size(), done + part);
+      const Result sim = simulate_exact(model, res.regimen, all.first(upto));
       const auto& c = options.mode == TargetSite::plasma ? sim.cp_ng_ml() : sim.ce_ng_ml();
-      for (std::size_t k = 0; k < grid.size(); ++k)
+      for (std::size_t k = done; k < upto; ++k)
         if (c[k] >= (1.0 - options.reach_tolerance) * target) {
           res.time_to_target_min = grid[k];
           break;
         }
+      done = upto;
     }
   }
   return res;
