@@ -2,10 +2,14 @@
 redraw after a control moves, for the default comparison (three arms, 0-240 min every minute),
 measured in headless Chromium with performance.now(). Not a test: prints the figures.
 
-    python bench/web_recompute.py [--repeats 200] [PAGE]
+    python bench/web_recompute.py [--repeats 200] [--tci-ce C] [PAGE]
+
+``--tci-ce C`` adds the effect-site TCI arm (``ketasim compare --tci-ce C``: the IV model under
+effect-site TCI to Ce = C over the window, 10-s updates) to the page and to the core's arms.
 
 Per control change, three figures, each the median and 95th percentile over the repeats:
-- core: the three ``simulateArm`` calls of the WebAssembly core alone (simulate + onset metrics);
+- core: the three (four with --tci-ce) ``simulateArm`` calls of the WebAssembly core alone
+  (TCI schedule, simulate + onset metrics);
 - recompute: the page's whole handler (read controls, core, table, SVG, sources, URL);
 - with layout: the handler plus the style and layout it triggers (forced by reading a size).
 """
@@ -40,7 +44,7 @@ return {recompute, layout};
 """
 
 CORE = """
-const n = arguments[0], core = await createKetasim();
+const n = arguments[0], tciCe = arguments[1], core = await createKetasim();
 const spec = (model, covariates, doses) => ({model, covariates, doses, ke0_source: 'sleigh2019',
   end_min: 240, step_min: 1, threshold_ng_ml: 70});
 const arms = [spec('kamp2020', {weight_kg: 70}, [{kind: 'infusion', dose_mg_per_kg: 0.5,
@@ -48,6 +52,8 @@ const arms = [spec('kamp2020', {weight_kg: 70}, [{kind: 'infusion', dose_mg_per_
 for (const dose of [56, 84])
   arms.push(spec('perezruixo2021', {age_yr: 45}, [{kind: 'nasal_spray', dose_mg: dose,
     start_min: 0, device_mg: 28, interval_min: 5}]));
+if (tciCe !== null)
+  arms.push({...spec('kamp2020', {weight_kg: 70}, []), tci: {target_ng_ml: tciCe, duration_min: 240}});
 const out = [];
 for (let i = 0; i < n; ++i) {
   const t0 = performance.now();
@@ -67,6 +73,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("page", nargs="?", default=str(ROOT / "build-web" / "ketasim.html"))
     p.add_argument("--repeats", type=int, default=200)
+    p.add_argument("--tci-ce", type=float, default=None, metavar="C",
+                   help="add the effect-site TCI arm to Ce = C ng/mL")
     args = p.parse_args()
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("KETASIM_CHROMIUM", "/usr/bin/chromium")
@@ -76,7 +84,8 @@ def main() -> None:
                                                              "/usr/bin/chromedriver")),
                               options=options)
     try:
-        driver.get(Path(args.page).resolve().as_uri())
+        link = "" if args.tci_ce is None else f"#tci={args.tci_ce:g}"
+        driver.get(Path(args.page).resolve().as_uri() + link)
         ready = "return !!(window.ketasimPage && window.ketasimPage.ready)"
         while not driver.execute_script(ready):
             time.sleep(0.05)
@@ -84,15 +93,18 @@ def main() -> None:
         page = driver.execute_script(MEASURE, args.repeats)
         core = driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
-            f"(async () => {{ {CORE} }})().then(done, e => done(String(e)));", args.repeats)
+            f"(async () => {{ {CORE} }})().then(done, e => done(String(e)));", args.repeats,
+            args.tci_ce)
         if not isinstance(core, list):
             raise SystemExit(f"web_recompute.py: timing the core failed: {core}")
         version = driver.capabilities.get("browserVersion", "?")
     finally:
         driver.quit()
+    tci = "" if args.tci_ce is None else f" + effect-site TCI to Ce {args.tci_ce:g} ng/mL"
+    n_arms = 3 if args.tci_ce is None else 4
     print(f"Chromium {version} (headless), {args.repeats} control changes, default comparison "
-          "(IV kamp2020 + esketamine 56 and 84 mg, 241 output times per arm):")
-    print(f"  core (3 x simulateArm):  {summary(core)}")
+          f"(IV kamp2020 + esketamine 56 and 84 mg{tci}, 241 output times per arm):")
+    print(f"  core ({n_arms} x simulateArm):  {summary(core)}")
     print(f"  recompute (handler):     {summary(page['recompute'])}")
     print(f"  recompute + layout:      {summary(page['layout'])}")
 
