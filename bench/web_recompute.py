@@ -28,10 +28,10 @@ from selenium.webdriver.chrome.service import Service
 ROOT = Path(__file__).resolve().parents[1]
 
 MEASURE = """
-const n = arguments[0], el = document.getElementById('weight');
+const n = arguments[0], el = document.getElementById(arguments[1]), values = arguments[2];
 const recompute = [], layout = [];
 for (let i = 0; i < n; ++i) {
-  el.value = String(70 + (i % 2));            // 70 kg and 71 kg in turn: every change recomputes
+  el.value = values[i % 2];                   // two values in turn: every change recomputes
   const t0 = performance.now();
   el.dispatchEvent(new Event('input', {bubbles: true}));
   const t1 = performance.now();
@@ -75,6 +75,9 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=200)
     p.add_argument("--tci-ce", type=float, default=None, metavar="C",
                    help="add the effect-site TCI arm to Ce = C ng/mL")
+    p.add_argument("--control", default="weight:70,71", metavar="ID:A,B",
+                   help="the control changed, and its two values in turn (default weight:70,71; "
+                        "device-interval:5,6 leaves a TCI arm's inputs alone)")
     args = p.parse_args()
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("KETASIM_CHROMIUM", "/usr/bin/chromium")
@@ -89,8 +92,11 @@ def main() -> None:
         ready = "return !!(window.ketasimPage && window.ketasimPage.ready)"
         while not driver.execute_script(ready):
             time.sleep(0.05)
-        driver.execute_script(MEASURE, 20)  # warm-up (JIT, wasm tier-up)
-        page = driver.execute_script(MEASURE, args.repeats)
+        control, values = args.control.split(":")
+        values = values.split(",")
+        driver.set_script_timeout(600)
+        driver.execute_script(MEASURE, 20, control, values)  # warm-up (JIT, wasm tier-up)
+        page = driver.execute_script(MEASURE, args.repeats, control, values)
         core = driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             f"(async () => {{ {CORE} }})().then(done, e => done(String(e)));", args.repeats,
@@ -105,7 +111,7 @@ def main() -> None:
     print(f"Chromium {version} (headless), {args.repeats} control changes, default comparison "
           f"(IV kamp2020 + esketamine 56 and 84 mg{tci}, 241 output times per arm):")
     print(f"  core ({n_arms} x simulateArm):  {summary(core)}")
-    print(f"  recompute (handler):     {summary(page['recompute'])}")
+    print(f"  recompute (handler, {args.control}):  {summary(page['recompute'])}")
     print(f"  recompute + layout:      {summary(page['layout'])}")
 
 
