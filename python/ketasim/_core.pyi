@@ -27,7 +27,7 @@ class Absorption:
     ka: float
     """First-order absorption rate constant, 1/min (0: no depot)."""
     f: float
-    """Bioavailability, in (0, 1]."""
+    """Bioavailability, > 0 (above 1: relative to a reference route)."""
     tlag: float
     """Lag time, min."""
     duration: float

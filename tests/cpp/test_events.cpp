@@ -282,3 +282,11 @@ TEST_CASE("events: bad records are named with their field", "[events]") {
     CHECK_THAT(e.what(), Contains("it has no steady state"));
   }
 }
+
+TEST_CASE("events: F above 1 is a relative bioavailability", "[events]") {
+  const Model m = one_comp().with_route("oral", Absorption{.f = 1.5});
+  const EventRecord recs[] = {dose(0.0, 10.0, "oral"), obs(20.0)};
+  const auto res = simulate_events(m, recs);
+  CHECK_THAT(res.amounts_mg(0, 0), WithinRel(15.0, 1e-15));
+  CHECK_THAT(res.cp_ng_ml[1], WithinRel(1000.0 * 15.0 / kV * std::exp(-kK * 20.0), 1e-12));
+}
