@@ -54,6 +54,9 @@ struct EventRecord {
   int addl = 0;             ///< ADDL: this many more doses, every ii_min
   double ii_min = 0.0;      ///< II
   SteadyState ss = SteadyState::none;
+  /// The dose's place in a session (1 = first nasal device), for a route path's
+  /// fraction_by_position (a ketasim column, POSITION; NONMEM has none).
+  int position = 1;
   /// Values of EventOptions::parameter_names at this record; empty: those of the record before
   /// (the model's own values for the first record).
   std::vector<double> parameters = {};
@@ -213,6 +216,7 @@ void EventEngine<Stepper>::validate(std::span<const EventRecord> recs) const {
                   r.parameters.size());
     const bool dose = r.evid == Evid::dose || r.evid == Evid::reset_and_dose;
     if (!dose) continue;
+    KETASIM_CHECK(r.position >= 1, where, record_field(i, "position"), ">= 1", r.position);
     KETASIM_CHECK(std::isfinite(r.amount_mg) && r.amount_mg >= 0.0, where,
                   record_field(i, "amount_mg"), ">= 0 mg", r.amount_mg, "mg");
     const double rate = r.rate_mg_per_min;
@@ -291,7 +295,8 @@ std::vector<EventInput> EventEngine<Stepper>::dose_program(const EventRecord& r,
   const auto& params = model_.parameters();
   auto pval = [&](int k) { return k < 0 ? 0.0 : params[static_cast<std::size_t>(k)].value; };
   for (const auto& path : model_.routes()[static_cast<std::size_t>(ri)].paths) {
-    const double frac = path.fraction_at(1), f = pval(path.f_param), lag = pval(path.tlag_param);
+    const double frac = path.fraction_at(r.position), f = pval(path.f_param),
+                 lag = pval(path.tlag_param);
     const double mdur = pval(path.duration_param);
     const int into = path.depot >= 0 ? path.depot : path.target;
     const double amount = amt * frac * f;

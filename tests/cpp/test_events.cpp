@@ -290,3 +290,12 @@ TEST_CASE("events: F above 1 is a relative bioavailability", "[events]") {
   CHECK_THAT(res.amounts_mg(0, 0), WithinRel(15.0, 1e-15));
   CHECK_THAT(res.cp_ng_ml[1], WithinRel(1000.0 * 15.0 / kV * std::exp(-kK * 20.0), 1e-12));
 }
+
+TEST_CASE("events: a dose's position selects the route's fraction_by_position", "[events]") {
+  const Model m = one_comp().with_route("nasal", Absorption{.fraction_by_position = {0.5, 0.25}});
+  EventRecord second = dose(5.0, 10.0, "nasal");
+  second.position = 2;
+  const EventRecord recs[] = {dose(0.0, 10.0, "nasal"), second};
+  const auto res = simulate_events(m, recs);
+  CHECK_THAT(res.amounts_mg(1, 0), WithinRel(5.0 * std::exp(-kK * 5.0) + 2.5, 1e-14));
+}
