@@ -30,11 +30,13 @@ from ._core import (
     onset,
     peak,
     simulate,
+    simulate_events,
     threshold_times,
 )
 from . import plot
 from . import models
 from .population import Population, PopulationSummary, sd_from_cv, simulate_population
+from .dataset import DatasetResult, read_dataset, simulate_dataset
 
 try:
     __version__ = version("ketasim")
@@ -44,6 +46,7 @@ except PackageNotFoundError:  # pragma: no cover - only when run from an uninsta
 __all__ = [
     "METHODS",
     "Absorption",
+    "DatasetResult",
     "DoseRecord",
     "InvalidInput",
     "Model",
@@ -61,9 +64,12 @@ __all__ = [
     "models",
     "onset",
     "peak",
+    "read_dataset",
     "plot",
     "sd_from_cv",
     "simulate",
+    "simulate_dataset",
+    "simulate_events",
     "simulate_population",
     "threshold_times",
 ]

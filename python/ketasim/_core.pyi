@@ -272,6 +272,32 @@ def simulate(
 ) -> Result:
     """Simulates model under regimen at times_min (min); the GIL is released meanwhile."""
 
+def simulate_events(
+    model: Model,
+    time_min: _Times,
+    evid: _Times,
+    amount_mg: _Times,
+    rate_mg_per_min: _Times,
+    target: _Times,
+    targets: List[str],
+    addl: _Times,
+    ii_min: _Times,
+    ss: _Times,
+    *,
+    position: Optional[_Times] = None,
+    parameter_names: List[str] = ...,
+    parameters: Optional[_Times] = None,
+    rule: str = "nocb",
+    initial_mg: Optional[_Times] = None,
+    initial_ce_ng_ml: float = 0.0,
+    method: _Method = "exact",
+    rtol: float = 1e-8,
+    atol: float = 1e-9,
+    max_steps: int = 1000000,
+) -> Dict[str, Any]:
+    """One subject's NONMEM-style event records (columns) simulated; one output row per record
+    (ketasim.simulate_dataset calls this once per ID)."""
+
 class Peak:
     """Peak concentration (ng/mL) and its time (min); unpacks as (c_ng_ml, t_min)."""
 

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   bind_onset(m);
   bind_models(m);
   bind_population(m);
+  bind_events(m);
 }

@@ -294,7 +294,8 @@ MALFORMED = [
      ["model.routes.intranasal must be an absorption path", "[]"]),
     ("regimen not a list", variant("regimen", {"bolus": {}}), ["regimen must be a list"]),
     ("regimen unknown kind", variant("regimen.0", {"infusio": {}}),
-     ["regimen[0] key must be one of [bolus, infusion, dose, nasal_spray], got \"infusio\""]),
+     ["regimen[0] key must be one of [bolus, infusion, dose, nasal_spray, steady_state, "
+      "constant_infusion, reset], got \"infusio\""]),
     ("regimen two kinds", variant("regimen.0", {"bolus": {}, "dose": {}}),
      ["regimen[0] must be an object with one key"]),
     ("duration zero", variant("regimen.0.infusion.duration_min", 0),
