@@ -202,3 +202,13 @@ def test_scenario_steady_state_and_reset_entries():
     assert table["cp_ng_ml"][5] == pytest.approx(1000 * 10 / V * math.exp(-K * 10), rel=1e-12)
     with pytest.raises(scenario.ScenarioError, match="use Scenario.simulate_events"):
         sc.simulate()
+
+
+def test_readme_dataset_block_is_taken_from_the_example():
+    from pathlib import Path
+    import re
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    start = readme.index("## Event datasets")
+    code = re.compile(r"```python\n(.*?)\n```", re.S).search(readme, start).group(1)
+    assert code in (root / "examples" / "python" / "datasets.py").read_text()
