@@ -18,6 +18,7 @@
 #include "ketasim/exact.hpp"
 #include "ketasim/model.hpp"
 #include "ketasim/ode.hpp"
+#include "ketasim/regimen.hpp"
 #include "ketasim/result.hpp"
 #include "ketasim/simulate.hpp"
 
@@ -82,6 +83,27 @@ struct EventResult {
   std::vector<std::string> compartments;
   RowMatrix amounts_mg;  ///< records x compartments
 };
+
+/// The regimen's doses as event records (EVID 1, in time order; an infusion as AMT at RATE
+/// AMT / duration; a route dose with its position), for simulate_events with observation
+/// records added.
+inline std::vector<EventRecord> event_records(const Regimen& regimen) {
+  std::vector<EventRecord> out;
+  out.reserve(regimen.records().size());
+  for (const auto& d : regimen.records()) {
+    EventRecord r{.time_min = d.time_min,
+                  .evid = Evid::dose,
+                  .amount_mg = d.amount_mg,
+                  .target = d.target,
+                  .position = d.position};
+    if (d.kind == DoseRecord::Kind::infusion) r.rate_mg_per_min = d.amount_mg / d.duration_min;
+    out.push_back(std::move(r));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const EventRecord& a, const EventRecord& b) {
+    return a.time_min < b.time_min;
+  });
+  return out;
+}
 
 namespace detail {
 

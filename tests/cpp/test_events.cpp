@@ -299,3 +299,27 @@ TEST_CASE("events: a dose's position selects the route's fraction_by_position", 
   const auto res = simulate_events(m, recs);
   CHECK_THAT(res.amounts_mg(1, 0), WithinRel(5.0 * std::exp(-kK * 5.0) + 2.5, 1e-14));
 }
+
+TEST_CASE("events: a regimen as event records simulates as the regimen does", "[events]") {
+  const Model m = test::reference_model();
+  Regimen reg;
+  reg.infusion({.dose_mg = 35.0, .duration_min = 40.0})
+      .nasal_spray({.dose_mg = 56.0, .start_min = 10.0})
+      .bolus({.dose_mg = 5.0, .time_min = 60.0, .interval_min = 30.0, .count = 3});
+  const auto t = test::grid(0.0, 300.0, 7.5);
+  std::vector<EventRecord> recs = event_records(reg);
+  for (double ti : t) recs.push_back(obs(ti));
+  std::stable_sort(recs.begin(), recs.end(), [](const EventRecord& a, const EventRecord& b) {
+    return a.time_min < b.time_min;
+  });
+  const auto res = simulate_events(m, recs);
+  const auto ref = simulate(m, reg, t);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    if (recs[i].evid != Evid::observation) continue;
+    CHECK_THAT(res.cp_ng_ml[i], WithinRel(ref.cp_ng_ml()[k], 1e-12) || WithinAbs(0.0, 1e-12));
+    CHECK_THAT(res.ce_ng_ml[i], WithinRel(ref.ce_ng_ml()[k], 1e-12) || WithinAbs(0.0, 1e-12));
+    ++k;
+  }
+  CHECK(k == t.size());
+}
