@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["DatasetResult", "read_dataset", "simulate_dataset"]
+__all__ = ["DatasetResult", "population_dataset", "read_dataset", "simulate_dataset"]
 
 _WHERE = "simulate_dataset"
 #: The dosing columns, as NONMEM names them (matched case-insensitively).
@@ -522,3 +522,70 @@ def _translate(message: str, table: _Table, first: int, pcols: List[Tuple[str, s
         return f"{table.row(row)}, column {column}"
     message = re.sub(r"records\[(\d+)\]\.([A-Za-z_]+(?:\[[^\]]*\])?)", repl, message)
     return message.replace("simulate_events:", f"{_WHERE}:", 1)
+
+
+def population_dataset(pop: Any, regimen: "_core.Regimen",
+                       cmt: Optional[Mapping[int, str]] = None) -> DatasetResult:
+    """A simulated population as a NONMEM-style dataset (``Population.to_dataset``).
+
+    Per subject (ID 1..n, in subject order): the regimen's doses (EVID 1; an infusion as AMT at
+    RATE = AMT / duration; POSITION for a route dose), then one observation per output time with
+    DV (Cp with residual error when simulated, else Cp), ``cp_ng_ml`` (IPRED), ``ce_ng_ml``
+    (with an effect site), and one column per model parameter holding the subject's value, so
+    that ``simulate_dataset(reference_model, table)`` reproduces each subject. Doses come before
+    observations at the same time. ``cmt`` maps CMT numbers to the regimen's compartment and route
+    names (a dose into the plasma compartment has no CMT).
+    """
+    if not isinstance(regimen, _core.Regimen):
+        raise TypeError(f"Population.to_dataset: regimen must be a ketasim.Regimen, got "
+                        f"{type(regimen).__name__}")
+    number = {name: k for k, name in (cmt or {}).items()}
+    doses = sorted(regimen.records, key=lambda d: d.time_min)
+    for d in doses:
+        if d.target and d.target not in number:
+            raise ValueError(f"Population.to_dataset: cmt must map a CMT number to {d.target!r} "
+                             f"(a target of the regimen), got {dict(cmt or {})}")
+    t = np.asarray(pop.time_min, dtype=float)
+    n, nd, nt = pop.n, len(doses), len(t)
+    per = nd + nt
+    cp = np.asarray(pop.cp_ng_ml)
+    dv = np.asarray(pop.cp_observed_ng_ml) if pop.has_observed else cp
+    ce = np.asarray(pop.ce_ng_ml) if pop.has_effect_site else None
+    # Rows of one subject: doses and observations merged by time, doses first.
+    order = sorted(range(per), key=lambda k: (doses[k].time_min if k < nd else t[k - nd],
+                                              0 if k < nd else 1))
+    is_obs = np.array([k >= nd for k in order])
+    obs_index = np.array([k - nd if k >= nd else 0 for k in order])
+    nan = math.nan
+
+    def dose_col(f: Callable[[Any], float]) -> np.ndarray:
+        return np.array([nan if k >= nd else f(doses[k]) for k in order])
+
+    time_row = np.array([doses[k].time_min if k < nd else t[k - nd] for k in order])
+    amt_row = dose_col(lambda d: d.amount_mg)
+    rate_row = dose_col(lambda d: d.amount_mg / d.duration_min if d.kind == "infusion" else 0.0)
+    cmt_row = dose_col(lambda d: float(number[d.target]) if d.target else nan)
+    pos_row = dose_col(lambda d: float(d.position))
+    cols: Dict[str, np.ndarray] = {
+        "ID": np.repeat(np.arange(1, n + 1, dtype=float), per),
+        "TIME": np.tile(time_row, n),
+        "EVID": np.tile(np.where(is_obs, 0.0, 1.0), n),
+        "AMT": np.tile(amt_row, n),
+        "RATE": np.tile(rate_row, n),
+        "CMT": np.tile(cmt_row, n),
+        "MDV": np.tile(np.where(is_obs, 0.0, 1.0), n),
+        "POSITION": np.tile(pos_row, n),
+    }
+
+    def per_obs(values: np.ndarray) -> np.ndarray:
+        out = np.full((n, per), nan)
+        out[:, is_obs] = values[:, obs_index[is_obs]]
+        return out.reshape(-1)
+
+    cols["DV"] = per_obs(dv)
+    for name, values in pop.parameters.items():
+        cols[name] = np.repeat(np.asarray(values, dtype=float), per)
+    cols["cp_ng_ml"] = per_obs(cp)
+    if ce is not None:
+        cols["ce_ng_ml"] = per_obs(ce)
+    return DatasetResult(cols)

@@ -317,6 +317,15 @@ class Population:
         thr = _positive("Population.fraction_above", "threshold_ng_ml", threshold_ng_ml)
         return self._core.fraction_above(thr, cast(Any, series), bool(cumulative))
 
+    def to_dataset(self, regimen: "_core.Regimen", cmt: Optional[Mapping[int, str]] = None):
+        """The population as a NONMEM-style dataset (a ``ketasim.DatasetResult``): per subject
+        the regimen's doses and one observation per output time with DV, ``cp_ng_ml`` and the
+        subject's parameters (``ketasim.dataset.population_dataset`` describes the columns);
+        ``to_csv(path)`` writes it for NONMEM or nlmixr2. ``cmt`` maps CMT numbers to the
+        regimen's compartment and route names."""
+        from .dataset import population_dataset
+        return population_dataset(self, regimen, cmt)
+
     def __repr__(self) -> str:
         return repr(self._core)
 

@@ -212,3 +212,26 @@ def test_readme_dataset_block_is_taken_from_the_example():
     start = readme.index("## Event datasets")
     code = re.compile(r"```python\n(.*?)\n```", re.S).search(readme, start).group(1)
     assert code in (root / "examples" / "python" / "datasets.py").read_text()
+
+
+def test_population_to_dataset_round_trips_every_subject(tmp_path):
+    model = ks.Model(cl=1.2, v1=15.0, q2=2.0, v2=40.0, ke0=0.2,
+                     routes={"intranasal": ks.Absorption(ka=0.05, f=0.45, tlag=1.0)})
+    regimen = (ks.Regimen().infusion(dose_mg=35, duration_min=40)
+               .nasal_spray(dose_mg=56, start_min=10))
+    t = np.arange(0.0, 181.0, 15.0)
+    pop = ks.simulate_population(model, regimen, t, n=4, seed=3,
+                                 variability={"cl": 0.3, "v1": 0.2, "intranasal.ka": 0.3},
+                                 residual_error={"proportional": 0.1})
+    table = pop.to_dataset(regimen, cmt={1: "intranasal"})
+    assert len(table) == 4 * (3 + len(t))
+    obs = table["EVID"] == 0
+    np.testing.assert_array_equal(table["DV"][obs], np.asarray(pop.cp_observed_ng_ml).reshape(-1))
+    table.to_csv(tmp_path / "pop.csv")
+    again = ks.simulate_dataset(model, tmp_path / "pop.csv", cmt={1: "intranasal"})
+    np.testing.assert_allclose(again["cp_ng_ml"][obs], np.asarray(pop.cp_ng_ml).reshape(-1),
+                               rtol=1e-9)
+    np.testing.assert_allclose(again["ce_ng_ml"][obs], np.asarray(pop.ce_ng_ml).reshape(-1),
+                               rtol=1e-9)
+    with pytest.raises(ValueError, match="cmt must map a CMT number to 'intranasal'"):
+        pop.to_dataset(regimen)
