@@ -164,6 +164,14 @@ void advance_inputs(Stepper& st, std::vector<EventInput>& pending, Eigen::Vector
     std::erase_if(pending,
                   [&](const EventInput& p) { return p.instant ? p.start <= te : p.end <= te; });
   };
+  if (pending.empty()) {  // the common case between doses: one step, no input
+    if (t1 > t) {
+      b.setZero();
+      st.advance(x, t1 - t, b);
+    }
+    t = t1;
+    return;
+  }
   if (t < t1 || apply_end) apply_until(t);
   while (true) {
     double te = t1;
@@ -190,28 +198,33 @@ void advance_inputs(Stepper& st, std::vector<EventInput>& pending, Eigen::Vector
 template <class Stepper>
 class EventEngine {
  public:
+  /// model and opt must outlive the engine; run() may be called for several subjects.
   EventEngine(const Model& model, const EventOptions& opt, Stepper st)
-      : model_(model), opt_(opt), st_(std::move(st)) {}
+      : base_(model), model_(model), opt_(opt), st_(std::move(st)) {}
 
-  EventResult run(std::span<const EventRecord> recs);
+  /// flat: the parameter values, records x parameter_names row-major (null: the records'
+  /// own vectors).
+  EventResult run(std::span<const EventRecord> recs, const double* flat = nullptr);
 
  private:
   static constexpr const char* where = "simulate_events";
 
   void validate(std::span<const EventRecord> recs) const;
-  void set_params(const std::vector<double>& v);
+  void set_params(std::span<const double> v);
   std::vector<EventInput> dose_program(const EventRecord& r, std::size_t i) const;
   void give(const EventRecord& r, std::size_t i);
   void steady_state(const EventRecord& r, std::size_t i);
   void reset_state();
   std::vector<int> steady_states() const;
 
-  Model model_;
-  EventOptions opt_;
+  const Model& base_;  ///< the parameter values a record without its own starts from
+  Model model_;        ///< base_ with the records' values set
+  const EventOptions& opt_;
   Stepper st_;
   System sys_;
   std::vector<int> pidx_;
   std::vector<double> current_;
+  bool compiled_ = false;
   Eigen::VectorXd x_, b_;
   double t_ = 0.0;
   std::vector<EventInput> pending_;
@@ -271,12 +284,21 @@ void EventEngine<Stepper>::validate(std::span<const EventRecord> recs) const {
 }
 
 template <class Stepper>
-void EventEngine<Stepper>::set_params(const std::vector<double>& v) {
-  if (v == current_) return;
+void EventEngine<Stepper>::set_params(std::span<const double> v) {
+  if (compiled_ && std::equal(v.begin(), v.end(), current_.begin(), current_.end())) return;
   for (std::size_t k = 0; k < v.size(); ++k)
     model_.set_parameter(static_cast<std::size_t>(pidx_[k]), v[k]);
-  current_ = v;
-  sys_ = compile(model_, Regimen{});
+  current_.assign(v.begin(), v.end());
+  if (!compiled_) {
+    sys_ = compile(model_, Regimen{});
+    compiled_ = true;
+  } else {  // same structure: refresh the rates and volumes only (as populations do)
+    fill_matrix(model_, sys_.layout, sys_.a);
+    fill_rate_terms(model_, sys_);
+    sys_.plasma_volume_l = model_.volume_l(static_cast<std::size_t>(sys_.plasma));
+    for (std::size_t j = 0; j < sys_.analytes.size(); ++j)
+      sys_.analyte_volumes_l[j] = model_.volume_l(static_cast<std::size_t>(sys_.analytes[j]));
+  }
   st_.reset(sys_);
 }
 
@@ -462,42 +484,52 @@ void EventEngine<Stepper>::steady_state(const EventRecord& r, std::size_t i) {
 }
 
 template <class Stepper>
-EventResult EventEngine<Stepper>::run(std::span<const EventRecord> recs) {
+EventResult EventEngine<Stepper>::run(std::span<const EventRecord> recs, const double* flat) {
   validate(recs);
-  model_.validate();
+  if (!compiled_) model_.validate();
+  pidx_.clear();
+  pending_.clear();
   const std::size_t nr = recs.size();
   // Parameters: resolve names, fill each record's values (carried from the record before).
-  const auto names = model_.parameter_names();
+  const auto& params = model_.parameters();
   for (const auto& name : opt_.parameter_names) {
-    const auto it = std::find(names.begin(), names.end(), name);
-    if (it == names.end()) {
+    const auto it = std::find_if(params.begin(), params.end(),
+                                 [&](const Parameter& p) { return p.name == name; });
+    if (it == params.end()) {
       std::string known;
-      for (const auto& k : names) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& k : params) known += (known.empty() ? "" : ", ") + k.name;
       fail(where, "parameter_names", "names of the model's parameters [" + known + "]", name);
     }
-    pidx_.push_back(static_cast<int>(it - names.begin()));
+    pidx_.push_back(static_cast<int>(it - params.begin()));
   }
-  std::vector<std::vector<double>> values(nr);
+  // values: row i (np entries) holds the parameters in force at record i; from the records'
+  // own vectors, or from flat (row-major, records x names) when given (the bindings).
+  const std::size_t np = pidx_.size();
+  std::vector<double> values(nr * np);
   {
     std::vector<double> v;
-    for (int k : pidx_) v.push_back(model_.parameters()[static_cast<std::size_t>(k)].value);
-    Model probe = model_;
+    for (int k : pidx_) v.push_back(base_.parameters()[static_cast<std::size_t>(k)].value);
     for (std::size_t i = 0; i < nr; ++i) {
-      if (!recs[i].parameters.empty()) {
-        v = recs[i].parameters;
-        for (std::size_t k = 0; k < v.size(); ++k) {
+      const double* given =
+          flat != nullptr ? flat + i * np
+                          : (recs[i].parameters.empty() ? nullptr : recs[i].parameters.data());
+      if (given != nullptr) {
+        for (std::size_t k = 0; k < np; ++k) {
+          const auto& p = model_.parameters()[static_cast<std::size_t>(pidx_[k])];
           try {
-            probe.set_parameter(static_cast<std::size_t>(pidx_[k]), v[k]);
+            check_parameter("Model", p.name, p.kind, given[k]);  // as Model::set_parameter
           } catch (const InvalidInput& e) {
             throw_invalid(std::string(where) + ": " +
                           record_field(i, "parameters[" + opt_.parameter_names[k] + "]: ") +
                           e.what());
           }
+          v[k] = given[k];
         }
       }
-      values[i] = v;
+      std::copy(v.begin(), v.end(), values.begin() + static_cast<std::ptrdiff_t>(i * np));
     }
   }
+  auto row = [&](std::size_t i) { return std::span<const double>(values.data() + i * np, np); };
   // Actions: the records, and the additional doses (ADDL) at their times, an additional dose
   // before a record at the same time.
   struct Action {
@@ -506,6 +538,7 @@ EventResult EventEngine<Stepper>::run(std::span<const EventRecord> recs) {
     bool additional;
   };
   std::vector<Action> actions;
+  actions.reserve(nr);
   for (std::size_t i = 0; i < nr; ++i) {
     actions.push_back({recs[i].time_min, i, false});
     const bool dose = recs[i].evid == Evid::dose || recs[i].evid == Evid::reset_and_dose;
@@ -532,8 +565,7 @@ EventResult EventEngine<Stepper>::run(std::span<const EventRecord> recs) {
     }
   }
 
-  current_.assign(1, std::numeric_limits<double>::quiet_NaN());  // forces the first compile
-  set_params(values[in_force.empty() ? 0 : in_force[0]]);
+  set_params(row(in_force.empty() ? 0 : in_force[0]));
   const Eigen::Index n = sys_.layout.size;
   const int nc = sys_.layout.n_compartments;
   x_ = Eigen::VectorXd::Zero(n);
@@ -571,14 +603,14 @@ EventResult EventEngine<Stepper>::run(std::span<const EventRecord> recs) {
 
   for (std::size_t k = 0; k < actions.size(); ++k) {
     const Action& a = actions[k];
-    set_params(values[in_force[k]]);
+    set_params(row(in_force[k]));
     advance_inputs(st_, pending_, x_, b_, t_, a.time, true);
     const EventRecord& r = recs[a.record];
     if (a.additional) {
       give(r, a.record);
       continue;
     }
-    set_params(values[a.record]);
+    set_params(row(a.record));
     if (r.evid == Evid::reset || r.evid == Evid::reset_and_dose) reset_state();
     if (r.evid == Evid::dose || r.evid == Evid::reset_and_dose) {
       if (r.ss != SteadyState::none)
@@ -606,6 +638,75 @@ EventResult EventEngine<Stepper>::run(std::span<const EventRecord> recs) {
 
 }  // namespace detail
 
+namespace detail {
+/// simulate_events with the parameter values given flat (records x parameter_names, row-major;
+/// null: the records' own vectors), for the bindings.
+inline EventResult simulate_events_with(const Model& model, std::span<const EventRecord> records,
+                                        const EventOptions& options, const double* flat) {
+  if (options.solver.method == Method::exact)
+    return EventEngine<ExactEventStepper>(model, options, {}).run(records, flat);
+  const OdeOptions ode{.rtol = options.solver.rtol,
+                       .atol = options.solver.atol,
+                       .max_steps = options.solver.max_steps,
+                       .stiff = options.solver.method == Method::ode_stiff};
+  check_ode_options(ode);
+  return EventEngine<OdeEventStepper>(model, options, OdeEventStepper(ode)).run(records, flat);
+}
+
+/// Runs blocks [starts[b], starts[b + 1]) of records (one subject each) through
+/// simulate_events, block b with models[b] (or models[0] for all, reusing one engine), and calls
+/// done(b, result) for each; messages name records[] by their index in `records`. flat as for
+/// simulate_events_with.
+template <class Done>
+void simulate_event_blocks(std::span<const Model> models, std::span<const EventRecord> records,
+                           std::span<const std::size_t> starts, const EventOptions& options,
+                           const double* flat, Done&& done) {
+  const std::size_t np = options.parameter_names.size();
+  auto blocks = [&](auto& make) {
+    decltype(make(models[0])) shared = make(models[0]);
+    for (std::size_t b = 0; b + 1 < starts.size(); ++b) {
+      const std::size_t s0 = starts[b], s1 = starts[b + 1];
+      if (s1 == s0) continue;
+      try {
+        const auto recs = records.subspan(s0, s1 - s0);
+        const double* f = flat != nullptr ? flat + s0 * np : nullptr;
+        if (models.size() == 1) {
+          done(b, shared.run(recs, f));
+        } else {
+          auto engine = make(models[b]);
+          done(b, engine.run(recs, f));
+        }
+      } catch (const InvalidInput& e) {
+        // records[k] of the block is records[s0 + k] of the batch.
+        std::string msg = e.what();
+        const std::string key = "records[";
+        const auto at = msg.find(key);
+        if (at != std::string::npos) {
+          const auto a = at + key.size(), z = msg.find(']', a);
+          msg = msg.substr(0, a) + std::to_string(std::stoul(msg.substr(a, z - a)) + s0) +
+                msg.substr(z);
+        }
+        throw_invalid(msg);
+      }
+    }
+  };
+  if (options.solver.method == Method::exact) {
+    auto make = [&](const Model& m) { return EventEngine<ExactEventStepper>(m, options, {}); };
+    blocks(make);
+  } else {
+    const OdeOptions ode{.rtol = options.solver.rtol,
+                         .atol = options.solver.atol,
+                         .max_steps = options.solver.max_steps,
+                         .stiff = options.solver.method == Method::ode_stiff};
+    check_ode_options(ode);
+    auto make = [&](const Model& m) {
+      return EventEngine<OdeEventStepper>(m, options, OdeEventStepper(ode));
+    };
+    blocks(make);
+  }
+}
+}  // namespace detail
+
 /// Simulates one subject's event records (sorted by time; same-time records in their order) and
 /// returns the state after each record, in record order. The dosing semantics are NONMEM's:
 ///  - evid reset (EVID 3) empties every compartment (and the eliminated amount and AUC) and
@@ -627,15 +728,7 @@ EventResult EventEngine<Stepper>::run(std::span<const EventRecord> recs) {
 /// Throws InvalidInput naming records[i] and the field on bad input.
 inline EventResult simulate_events(const Model& model, std::span<const EventRecord> records,
                                    const EventOptions& options = {}) {
-  if (options.solver.method == Method::exact)
-    return detail::EventEngine<detail::ExactEventStepper>(model, options, {}).run(records);
-  const OdeOptions ode{.rtol = options.solver.rtol,
-                       .atol = options.solver.atol,
-                       .max_steps = options.solver.max_steps,
-                       .stiff = options.solver.method == Method::ode_stiff};
-  detail::check_ode_options(ode);
-  return detail::EventEngine<detail::OdeEventStepper>(model, options, detail::OdeEventStepper(ode))
-      .run(records);
+  return detail::simulate_events_with(model, records, options, nullptr);
 }
 
 }  // namespace ketasim

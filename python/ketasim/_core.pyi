@@ -273,7 +273,7 @@ def simulate(
     """Simulates model under regimen at times_min (min); the GIL is released meanwhile."""
 
 def simulate_events(
-    model: Model,
+    model: Union[Model, List[Model]],
     time_min: _Times,
     evid: _Times,
     amount_mg: _Times,
@@ -285,6 +285,7 @@ def simulate_events(
     ss: _Times,
     *,
     position: Optional[_Times] = None,
+    starts: Optional[_Times] = None,
     parameter_names: List[str] = ...,
     parameters: Optional[_Times] = None,
     rule: str = "nocb",

@@ -376,16 +376,16 @@ def simulate_dataset(
     starts = [0] + [int(k) + 1 for k in np.flatnonzero(ids[1:] != ids[:-1])]
     ends = starts[1:] + [n]
     seen = set()
-    for s, e in zip(starts, ends):
+    for s in starts:
         if ids[s] in seen:
             table.fail(s, name_of["ID"], f"a new ID (ID {_fmt(ids[s])} appeared before: sort "
                        "the rows by ID then TIME)", _fmt(ids[s]))
         seen.add(ids[s])
-        back = np.flatnonzero(np.diff(time[s:e]) < 0)
-        if len(back):
-            i = s + int(back[0]) + 1
-            table.fail(i, name_of["TIME"], f"sorted within ID {_fmt(ids[s])} (>= "
-                       f"{_fmt(time[i - 1])})", _fmt(time[i]))
+    back = np.flatnonzero((np.diff(time) < 0) & (ids[1:] == ids[:-1]))
+    if len(back):
+        i = int(back[0]) + 1
+        table.fail(i, name_of["TIME"], f"sorted within ID {_fmt(ids[i])} (>= "
+                   f"{_fmt(time[i - 1])})", _fmt(time[i]))
     # Models per ID.
     std_lower = {c.lower() for c in STANDARD} | {"dv", "position"}
     extra = [c for c in table.cols if c.lower() not in std_lower]
@@ -425,25 +425,30 @@ def simulate_dataset(
         raise ValueError(f"{_WHERE}: model_options must be absent unless model is a catalogue "
                          "key, got a value")
 
-    out_names: List[str] = []
     results: List[Dict[str, Any]] = []
     used_params: List[str] = []
-    for s, e in zip(starts, ends):
-        m = model_for(s)
-        pnames = m.parameter_names()
-        lower = {p.lower(): p for p in pnames}
+    # Per-record inputs, masked to the dose rows once (sliced per ID below).
+    amt_d, rate_d, addl_d, ii_d, ss_d = (np.where(dose, c, 0.0) for c in (amt, rate, addl, ii, ss))
+    pos_d = np.where(dose, position, 1.0)
+    init = None if initial_mg is None else np.asarray(initial_mg, dtype=float)
+    prepared: Dict[Tuple[str, ...], Tuple[Any, Any, List[str]]] = {}
+
+    def prepare(m: "_core.Model") -> Tuple[List[Tuple[str, str]], Optional[np.ndarray],
+                                           List[str]]:
+        """The parameter columns of this model's parameters (all rows), and the target names."""
+        key = tuple(m.parameter_names()) + ("\0",) + tuple(m.compartment_names)
+        if key in prepared:
+            return prepared[key]
+        lower = {p.lower(): p for p in m.parameter_names()}
         pcols = [(c, lower[c.lower()]) for c in extra if c.lower() in lower]
-        for c, _ in pcols:
-            if c not in used_params:
-                used_params.append(c)
-        pvals = None
+        pfull = None
         if pcols:
-            pvals = np.column_stack([table.get(c)[s:e] for c, _ in pcols])
-            miss = np.argwhere(np.isnan(pvals))
+            pfull = np.column_stack([table.get(c) for c, _ in pcols])
+            miss = np.argwhere(np.isnan(pfull))
             if len(miss):
-                table.fail(s + int(miss[0][0]), pcols[int(miss[0][1])][0],
+                table.fail(int(miss[0][0]), pcols[int(miss[0][1])][0],
                            "given on every row (a parameter of the model)", ".")
-        tnames = targets
+        tnames = list(targets)
         if cmt is None and targets:
             comps = list(m.compartment_names)
             tnames = []
@@ -454,14 +459,32 @@ def simulate_dataset(
                     table.fail(i, name_of["CMT"], f"in [1, {len(comps)}] (the model's "
                                f"compartments {comps}; or give cmt=)", c)
                 tnames.append(comps[c - 1])
+        prepared[key] = (pcols, pfull, tnames)
+        return prepared[key]
+
+    if isinstance(model, _core.Model):
+        models = [model]
+    else:
+        models = [model_for(s) for s in starts]
+    shapes = {(tuple(m.parameter_names()), tuple(m.compartment_names), m.has_effect_site,
+               tuple(m.analytes)) for m in models}
+    # One C++ call for all IDs when the models share one structure (the usual case), else one
+    # call per ID.
+    groups = ([(models, 0, len(starts))] if len(shapes) == 1 else
+              [([m], k, k + 1) for k, m in enumerate(models)])
+    for group_models, b0, b1 in groups:
+        pcols, pfull, tnames = prepare(group_models[0])
+        for c, _ in pcols:
+            if c not in used_params:
+                used_params.append(c)
+        s, e = starts[b0], ends[b1 - 1]
+        block_starts = np.array([x - s for x in starts[b0:b1]] + [e - s], dtype=float)
         try:
             r = _core.simulate_events(
-                m, time[s:e], evid[s:e], np.where(dose[s:e], amt[s:e], 0.0),
-                np.where(dose[s:e], rate[s:e], 0.0), target[s:e], list(tnames),
-                np.where(dose[s:e], addl[s:e], 0.0), np.where(dose[s:e], ii[s:e], 0.0),
-                np.where(dose[s:e], ss[s:e], 0.0), position=np.where(dose[s:e], position[s:e], 1.0),
-                parameter_names=[p for _, p in pcols], parameters=pvals, rule=rule,
-                initial_mg=None if initial_mg is None else np.asarray(initial_mg, dtype=float),
+                list(group_models), time[s:e], evid[s:e], amt_d[s:e], rate_d[s:e], target[s:e],
+                tnames, addl_d[s:e], ii_d[s:e], ss_d[s:e], position=pos_d[s:e],
+                starts=block_starts, parameter_names=[p for _, p in pcols],
+                parameters=None if pfull is None else pfull[s:e], rule=rule, initial_mg=init,
                 method=method, rtol=rtol, atol=atol, max_steps=max_steps)
         except ValueError as exc:
             raise ValueError(_translate(str(exc), table, s, pcols)) from None

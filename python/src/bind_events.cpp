@@ -2,6 +2,7 @@
 // ketasim.simulate_dataset hands over, one call per ID), simulated by ketasim/events.hpp.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ target : array_like of int, shape (n,)
     Index into ``targets`` of each record's compartment or route; -1: the plasma compartment.
 targets : list of str
     Compartment or route names.
+model : Model or list of Model
+    One model for every block, or one per block.
+starts : array_like of int, optional
+    Blocks of records (subjects) [starts[b], starts[b + 1]), each simulated on its own (starts
+    from 0 to n); default one block. The models must share compartments, effect site and
+    analytes.
 position : array_like of float, shape (n,), optional
     Each dose's place in a session (1 = first device), for fraction_by_position; default 1.
 parameter_names : list of str
@@ -57,12 +64,14 @@ int whole(double v, std::size_t i, const char* field, int lo, int hi) {
   return static_cast<int>(v);
 }
 
-py::dict run(const Model& model, py::handle time_min, py::handle evid, py::handle amount_mg,
-             py::handle rate, py::handle target, py::handle targets, py::handle addl,
-             py::handle ii_min, py::handle ss, py::handle position, py::handle parameter_names,
-             py::handle parameters, const std::string& rule, py::handle initial_mg,
-             double initial_ce, const std::string& method, double rtol, double atol,
-             long long max_steps) {
+/// Runs blocks [starts[b], starts[b + 1]) of the records, block b with models[b] (or models[0]
+/// for every block when one model is given), and returns the rows concatenated.
+py::dict run(py::handle models_in, py::handle starts_in, py::handle time_min, py::handle evid,
+             py::handle amount_mg, py::handle rate, py::handle target, py::handle targets,
+             py::handle addl, py::handle ii_min, py::handle ss, py::handle position,
+             py::handle parameter_names, py::handle parameters, const std::string& rule,
+             py::handle initial_mg, double initial_ce, const std::string& method, double rtol,
+             double atol, long long max_steps) {
   const Doubles t = as_doubles(time_min, kWhere, "time_min");
   const auto n = static_cast<std::size_t>(t.size());
   auto column = [&](py::handle v, const char* field) {
@@ -117,25 +126,69 @@ py::dict run(const Model& model, py::handle time_min, py::handle evid, py::handl
     r.ii_min = ii.data()[i];
     r.ss = static_cast<SteadyState>(whole(s.data()[i], i, "ss", 0, 2));
     if (!position.is_none()) r.position = whole(pos.data()[i], i, "position", 1, 1000000);
-    if (np > 0) r.parameters.assign(pv.data() + i * np, pv.data() + (i + 1) * np);
   }
-  const Model model_copy = model;
-  EventResult res;
+  // Models (copied: another thread cannot change them while the GIL is released) and blocks.
+  std::vector<Model> models;
+  for (auto item : py::reinterpret_borrow<py::list>(models_in)) {
+    if (!py::isinstance<Model>(item)) type_error(kWhere, "models[]", "a ketasim.Model", item);
+    models.push_back(item.cast<Model>());
+  }
+  if (models.empty()) fail_got(kWhere, "models", "at least one Model", "an empty list");
+  std::vector<std::size_t> starts{0, n};
+  if (!starts_in.is_none()) {
+    const auto st = as_vector(starts_in, kWhere, "starts");
+    starts.clear();
+    for (double v : st) starts.push_back(static_cast<std::size_t>(v));
+    const bool ok = st.size() >= 2 && st.front() == 0.0 && st.back() == static_cast<double>(n) &&
+                    std::is_sorted(st.begin(), st.end()) &&
+                    std::all_of(st.begin(), st.end(), [](double v) { return v == std::floor(v); });
+    if (!ok)
+      fail_got(kWhere, "starts", "whole numbers rising from 0 to the number of records",
+               "another list");
+  }
+  const std::size_t nb = starts.size() - 1;
+  if (models.size() != 1 && models.size() != nb)
+    fail_got(kWhere, "models", "one Model, or one per block (" + std::to_string(nb) + ")",
+             std::to_string(models.size()) + " Models");
+  const auto n_comp = models[0].n_compartments();
+  const bool ce = models[0].has_effect_site();
+  for (const auto& mm : models)
+    if (mm.compartment_names() != models[0].compartment_names() || mm.has_effect_site() != ce ||
+        mm.analytes() != models[0].analytes())
+      fail_got(kWhere, "models", "models of one structure (compartments, effect site, analytes)",
+               "models that differ");
+  const auto n_an = models[0].analytes().size();
+  std::vector<double> time_out(n), cp(n), ce_out(ce ? n : 0);
+  RowMatrix amounts(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n_comp));
+  RowMatrix analyte(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n_an));
+  std::vector<std::string> analytes, compartments;
   {
     py::gil_scoped_release release;
-    res = simulate_events(model_copy, recs, opt);
+    detail::simulate_event_blocks(
+        models, recs, starts, opt, np > 0 ? pv.data() : nullptr,
+        [&](std::size_t b, const EventResult& res) {
+          const std::size_t s0 = starts[b], s1 = starts[b + 1];
+          std::copy(res.time_min.begin(), res.time_min.end(), time_out.begin() + s0);
+          std::copy(res.cp_ng_ml.begin(), res.cp_ng_ml.end(), cp.begin() + s0);
+          if (ce) std::copy(res.ce_ng_ml.begin(), res.ce_ng_ml.end(), ce_out.begin() + s0);
+          const auto rows = static_cast<Eigen::Index>(s1 - s0);
+          amounts.middleRows(static_cast<Eigen::Index>(s0), rows) = res.amounts_mg;
+          if (n_an > 0) analyte.middleRows(static_cast<Eigen::Index>(s0), rows) = res.analyte_ng_ml;
+          if (analytes.empty() && compartments.empty()) {
+            analytes = res.analytes;
+            compartments = res.compartments;
+          }
+        });
   }
+  if (compartments.empty()) compartments = models[0].compartment_names();
   py::dict out;
-  out["time_min"] = to_numpy(std::move(res.time_min));
-  out["cp_ng_ml"] = to_numpy(std::move(res.cp_ng_ml));
-  out["ce_ng_ml"] =
-      res.ce_ng_ml.empty() ? py::object(py::none()) : py::object(to_numpy(std::move(res.ce_ng_ml)));
-  out["analytes"] = py::cast(res.analytes);
-  out["analyte_ng_ml"] = py::array_t<double>({res.analyte_ng_ml.rows(), res.analyte_ng_ml.cols()},
-                                             res.analyte_ng_ml.data());
-  out["compartments"] = py::cast(res.compartments);
-  out["amounts_mg"] =
-      py::array_t<double>({res.amounts_mg.rows(), res.amounts_mg.cols()}, res.amounts_mg.data());
+  out["time_min"] = to_numpy(std::move(time_out));
+  out["cp_ng_ml"] = to_numpy(std::move(cp));
+  out["ce_ng_ml"] = ce ? py::object(to_numpy(std::move(ce_out))) : py::object(py::none());
+  out["analytes"] = py::cast(analytes);
+  out["analyte_ng_ml"] = py::array_t<double>({analyte.rows(), analyte.cols()}, analyte.data());
+  out["compartments"] = py::cast(compartments);
+  out["amounts_mg"] = py::array_t<double>({amounts.rows(), amounts.cols()}, amounts.data());
   return out;
 }
 
@@ -144,25 +197,34 @@ py::dict run(const Model& model, py::handle time_min, py::handle evid, py::handl
 void bind_events(py::module_& m) {
   m.def(
       "simulate_events",
-      [](const Model& model, Arg<Doubles> time_min, Arg<Doubles> evid, Arg<Doubles> amount_mg,
+      [](py::object model, Arg<Doubles> time_min, Arg<Doubles> evid, Arg<Doubles> amount_mg,
          Arg<Doubles> rate_mg_per_min, Arg<Doubles> target, py::list targets, Arg<Doubles> addl,
-         Arg<Doubles> ii_min, Arg<Doubles> ss, py::object position, py::list parameter_names,
-         py::object parameters, Arg<std::string> rule, py::object initial_mg,
-         Arg<double> initial_ce_ng_ml, Arg<std::string> method, Arg<double> rtol, Arg<double> atol,
-         Arg<long long> max_steps) {
-        return run(model, time_min, evid, amount_mg, rate_mg_per_min, target, targets, addl, ii_min,
-                   ss, position, parameter_names, parameters, as_str(rule, kWhere, "rule"),
-                   initial_mg, as_double(initial_ce_ng_ml, kWhere, "initial_ce_ng_ml"),
+         Arg<Doubles> ii_min, Arg<Doubles> ss, py::object position, py::object starts,
+         py::list parameter_names, py::object parameters, Arg<std::string> rule,
+         py::object initial_mg, Arg<double> initial_ce_ng_ml, Arg<std::string> method,
+         Arg<double> rtol, Arg<double> atol, Arg<long long> max_steps) {
+        py::list models;
+        if (py::isinstance<py::list>(model))
+          models = py::reinterpret_borrow<py::list>(model);
+        else if (py::isinstance<Model>(model))
+          models.append(model);
+        else
+          type_error(kWhere, "model", "a ketasim.Model or a list of them", model);
+        return run(models, starts, time_min, evid, amount_mg, rate_mg_per_min, target, targets,
+                   addl, ii_min, ss, position, parameter_names, parameters,
+                   as_str(rule, kWhere, "rule"), initial_mg,
+                   as_double(initial_ce_ng_ml, kWhere, "initial_ce_ng_ml"),
                    as_str(method, kWhere, "method"), as_double(rtol, kWhere, "rtol"),
                    as_double(atol, kWhere, "atol"), as_int(max_steps, kWhere, "max_steps"));
       },
       py::arg("model"), py::arg("time_min"), py::arg("evid"), py::arg("amount_mg"),
       py::arg("rate_mg_per_min"), py::arg("target"), py::arg("targets"), py::arg("addl"),
       py::arg("ii_min"), py::arg("ss"), py::kw_only(), py::arg("position") = py::none(),
-      py::arg("parameter_names") = py::list(), py::arg("parameters") = py::none(),
-      py::arg("rule") = "nocb", py::arg("initial_mg") = py::none(),
-      py::arg("initial_ce_ng_ml") = 0.0, py::arg("method") = "exact", py::arg("rtol") = 1e-8,
-      py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000, kSimulateEventsDoc);
+      py::arg("starts") = py::none(), py::arg("parameter_names") = py::list(),
+      py::arg("parameters") = py::none(), py::arg("rule") = "nocb",
+      py::arg("initial_mg") = py::none(), py::arg("initial_ce_ng_ml") = 0.0,
+      py::arg("method") = "exact", py::arg("rtol") = 1e-8, py::arg("atol") = 1e-9,
+      py::arg("max_steps") = 1'000'000, kSimulateEventsDoc);
 }
 
 }  // namespace ketasim::python

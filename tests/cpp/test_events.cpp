@@ -323,3 +323,37 @@ TEST_CASE("events: a regimen as event records simulates as the regimen does", "[
   }
   CHECK(k == t.size());
 }
+
+TEST_CASE("events: blocks of subjects share an engine and match one call each", "[events]") {
+  const Model m = one_comp();
+  std::vector<EventRecord> recs;
+  for (int s = 0; s < 3; ++s) {
+    recs.push_back(dose(0.0, 10.0 * (s + 1)));
+    recs.push_back(obs(10.0));
+    if (s != 1) recs.back().parameters = {0.2 * (s + 1)};  // subject 1 keeps the model's cl
+    if (s != 1) recs[recs.size() - 2].parameters = {0.2 * (s + 1)};
+  }
+  const EventOptions opt{.parameter_names = {"cl"}};
+  const std::size_t starts[] = {0, 2, 4, 6};
+  std::vector<double> cp(6);
+  const Model models[] = {m};
+  detail::simulate_event_blocks(models, recs, starts, opt, nullptr,
+                                [&](std::size_t b, const EventResult& r) {
+                                  cp[2 * b] = r.cp_ng_ml[0];
+                                  cp[2 * b + 1] = r.cp_ng_ml[1];
+                                });
+  for (int s = 0; s < 3; ++s) {
+    const double cl = s == 1 ? kCl : 0.2 * (s + 1);
+    CHECK_THAT(cp[2 * s + 1],
+               WithinRel(1000.0 * 10.0 * (s + 1) / kV * std::exp(-cl / kV * 10.0), 1e-12));
+  }
+  recs[3].time_min = 5.0;  // subject 1: its observation before its dose
+  recs[2].time_min = 7.0;
+  try {
+    detail::simulate_event_blocks(models, recs, starts, opt, nullptr,
+                                  [](std::size_t, const EventResult&) {});
+    FAIL("no error");
+  } catch (const InvalidInput& e) {
+    CHECK_THAT(e.what(), Contains("records[3].time_min must be sorted (>= 7), got 5"));
+  }
+}
