@@ -65,8 +65,8 @@ def read_dataset(data: Any) -> Dict[str, np.ndarray]:
     """The dataset as named float columns (NaN for missing), in the given column order.
 
     ``data``: a pandas DataFrame, a mapping of column name to array, or the path of a CSV file
-    (header row, ``.`` or an empty field for missing). Text in a column that is used (a dosing
-    column, or a parameter or covariate) is an error naming the row and column.
+    (header row, ``.`` or an empty field for missing). Text that is not a number reads as NaN
+    here; ``simulate_dataset`` reports it, naming the row and column, when the column is used.
     """
     table, _, _ = _read(data)
     return table
