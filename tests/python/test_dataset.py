@@ -235,3 +235,21 @@ def test_population_to_dataset_round_trips_every_subject(tmp_path):
                                rtol=1e-9)
     with pytest.raises(ValueError, match="cmt must map a CMT number to 'intranasal'"):
         pop.to_dataset(regimen)
+
+
+def test_scenario_constant_infusion_and_its_limits(tmp_path, capsys):
+    from ketasim import cli, scenario
+    doc = {"model": {"cl": CL, "v1": V, "ke0": 0.3},
+           "regimen": [{"constant_infusion": {"rate_mg_per_min": 2.0}}],
+           "times_min": [0, 500]}
+    table = scenario.from_dict(doc).simulate_events()
+    np.testing.assert_allclose(table["cp_ng_ml"], 1000 * 2.0 / CL, rtol=1e-12)
+    np.testing.assert_allclose(table["ce_ng_ml"], 1000 * 2.0 / CL, rtol=1e-12)
+    with pytest.raises(scenario.ScenarioError, match="threshold_ng_ml must be absent"):
+        scenario.from_dict(dict(doc, threshold_ng_ml=100))
+    path = tmp_path / "ss.json"
+    import json
+    path.write_text(json.dumps(doc))
+    assert cli.main(["simulate", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("time_min,cp_ng_ml,ce_ng_ml") and len(lines) == 3
