@@ -183,6 +183,58 @@ def machine() -> Dict[str, str]:
             "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
 
 
+def tci_figures(min_total: float, quick: bool) -> Dict[str, object]:
+    """A 60-min effect-site TCI (Domino 1984, 70 kg, target 150 ng/mL, 10-s updates) by
+    ks.tci, and the same schedule by PyTCI (Three with Domino's constants, exact integrator)
+    and opentiva (Pump with 10-s targets) when they are installed: seconds per schedule and the
+    total amount each gives."""
+    ke0 = 0.652  # opentiva's back-computed Domino ke0, given as the user's value on every side
+    model = ks.models.get("domino1984", weight_kg=70, ke0=ke0)
+    out: Dict[str, object] = {}
+    ours = ks.tci(model, 150.0, duration_min=60, mode="effect")
+    out["ketasim_s"] = best_time(lambda: ks.tci(model, 150.0, duration_min=60, mode="effect"),
+                                 min_total)
+    out["ketasim_total_mg"] = ours.total_dose_mg
+    try:
+        from opentiva.ketamine import Domino as OtDomino
+        from opentiva.pump import Pump
+    except ImportError:
+        out["opentiva"] = "not installed"
+    else:
+        def opentiva_run() -> float:
+            pump = Pump(OtDomino(0, 40, 70, 170), 10, 3600, maintenance_infusion_duration=10,
+                        maintenance_infusion_multiplier=1)
+            pump.add_target(0, 0.15, 10, True)
+            pump.generate_infusions()
+            inf = pump.infusion_list
+            return float(np.sum(inf[:, 1] * inf[:, 2]))
+
+        out["opentiva_total_mg"] = opentiva_run()
+        out["opentiva_s"] = best_time(opentiva_run, min_total, repeats=3)
+    try:
+        from PyTCI.models.base import Three
+    except ImportError:
+        out["pytci"] = "not installed"
+    else:
+        class PyTciDomino(Three):
+            def __init__(self) -> None:
+                self.v1, self.k10, self.k12, self.k13 = 0.063 * 70, 0.4381, 0.5921, 0.5900
+                self.k21, self.k31, self.keo = 0.2470, 0.0146, ke0
+                self.setup()
+                self.set_integrator("exact")
+
+        minutes = 10 if quick else 60  # PyTCI's planner takes seconds per simulated minute
+        start = time.perf_counter()
+        rates = PyTciDomino().effect_target(0.150, 60 * minutes, 10, max_time=600)
+        out["pytci_s"] = time.perf_counter() - start
+        out["pytci_minutes"] = minutes
+        out["pytci_total_mg"] = float(sum(rates) * 10)
+        if minutes != 60:
+            out["ketasim_total_mg_same_minutes"] = ks.tci(
+                model, 150.0, duration_min=minutes, mode="effect").total_dose_mg
+    return out
+
+
 def main(argv: List[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and short timings")
@@ -257,6 +309,7 @@ def main(argv: List[str]) -> int:
         sizes[n] = best_time(lambda: run_pop(2, n=n, keep=False), min_total / 4, repeats=3)
     res["grid_points_s"] = grid
     res["subjects_s"] = sizes
+    res["tci_effect_60min"] = tci = tci_figures(min_total, quick)
 
     # -- report --
     def ratio(a: float, b: float) -> float:
@@ -300,6 +353,9 @@ def main(argv: List[str]) -> int:
     for n, t in sizes.items():
         print(f"  {n:>7} subjects x 721 points, 2 threads, summaries only {1e3 * t:9.2f} ms   "
               f"{1e6 * t / n:7.2f} us/subject")
+    print("\neffect-site TCI, Domino 1984 70 kg, 150 ng/mL, 10-s updates, one schedule")
+    for k, v in tci.items():
+        print(f"  {k:<34} {v:.6g}" if isinstance(v, float) else f"  {k:<34} {v}")
     res["ratios"] = {label: r for label, r, _ in rows}
     res["targets_met"] = met
     if args.json:

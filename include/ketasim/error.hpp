@@ -2,11 +2,15 @@
 #pragma once
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <version>
 
 namespace ketasim {
 
@@ -26,11 +30,38 @@ class SolverError : public std::runtime_error {
 
 namespace detail {
 
+/// The text std::to_chars gives for a double, built from printf and strtod, for standard
+/// libraries without the floating-point to_chars (Emscripten's libc++ 14): the fewest significant
+/// digits that read back to the same double, in fixed or scientific notation, whichever is
+/// shorter (fixed on a tie). Assumes the "C" locale's decimal point, as the library's messages do.
+inline std::string format_value_printf(double v) {
+  if (std::isnan(v)) return std::signbit(v) ? "-nan" : "nan";
+  if (std::isinf(v)) return v < 0.0 ? "-inf" : "inf";
+  char sci[48], fixed[400];
+  int digits = 1;
+  for (; digits < 17; ++digits) {
+    std::snprintf(sci, sizeof sci, "%.*e", digits - 1, v);
+    if (std::strtod(sci, nullptr) == v) break;
+  }
+  std::snprintf(sci, sizeof sci, "%.*e", digits - 1, v);
+  const char* e = sci;
+  while (*e != 'e') ++e;
+  const int exp10 = std::atoi(e + 1);
+  const int decimals = digits - 1 - exp10 > 0 ? digits - 1 - exp10 : 0;
+  std::snprintf(fixed, sizeof fixed, "%.*f", decimals, v);
+  const std::string f(fixed), s(sci);
+  return f.size() <= s.size() ? f : s;
+}
+
 /// Shortest round-trip text for a double ("-1.2", "nan", "inf").
 inline std::string format_value(double v) {
+#if defined(__cpp_lib_to_chars)
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, res.ptr);
+#else
+  return format_value_printf(v);
+#endif
 }
 inline std::string format_value(std::string_view v) {
   std::string out;

@@ -12,3 +12,4 @@
 #include "ketasim/result.hpp"
 #include "ketasim/simulate.hpp"
 #include "ketasim/state_layout.hpp"
+#include "ketasim/tci.hpp"

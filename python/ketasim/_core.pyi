@@ -472,3 +472,81 @@ def simulate_population(
     atol: float = 1e-9,
     max_steps: int = 1000000,
 ) -> Population: ...
+
+_Site = Literal["plasma", "effect"]
+
+class TciResult:
+    """A TCI run: the schedule as a Regimen and what the model predicts at each update."""
+    @property
+    def regimen(self) -> Regimen: ...
+    @property
+    def time_min(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def rate_mg_per_min(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def target_ng_ml(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def cp_ng_ml(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def ce_ng_ml(self) -> Optional[npt.NDArray[np.float64]]: ...
+    @property
+    def time_to_target_min(self) -> Optional[float]: ...
+    @property
+    def total_dose_mg(self) -> float: ...
+    @property
+    def dose_mg_per_kg(self) -> Optional[float]: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def update_s(self) -> float: ...
+
+def tci(
+    model: Model,
+    targets: Union[float, Sequence[Tuple[float, float]], npt.ArrayLike],
+    duration_min: float = 60.0,
+    *,
+    mode: _Site = "plasma",
+    update_s: float = 10.0,
+    max_rate_mg_per_min: Optional[float] = None,
+    max_rate_ml_per_h: Optional[float] = None,
+    syringe_mg_per_ml: Optional[float] = None,
+    weight_kg: Optional[float] = None,
+) -> TciResult:
+    """Target-controlled infusion to a plasma or effect-site target schedule (ng/mL)."""
+
+class TciController:
+    """A TCI pump's controller stepped in real time (no allocation per update in C++)."""
+    def __init__(
+        self,
+        model: Model,
+        *,
+        mode: _Site = "plasma",
+        update_s: float = 10.0,
+        max_rate_mg_per_min: Optional[float] = None,
+        max_rate_ml_per_h: Optional[float] = None,
+        syringe_mg_per_ml: Optional[float] = None,
+    ) -> None: ...
+    def next_rate(self, target_ng_ml: float) -> float: ...
+    def rate_for(self, target_ng_ml: float) -> float: ...
+    def advance(self, rate_mg_per_min: float) -> None: ...
+    def reset(self) -> None: ...
+    @property
+    def time_min(self) -> float: ...
+    @property
+    def cp_ng_ml(self) -> float: ...
+    @property
+    def ce_ng_ml(self) -> float: ...
+    @property
+    def update_s(self) -> float: ...
+    @property
+    def reachable_ng_ml(self) -> float: ...
+
+def decrement_time(
+    model: Model, regimen: Regimen, stop_min: float, level_ng_ml: float, *, site: _Site = "plasma"
+) -> float:
+    """Minutes after stop_min for Cp or Ce to fall to level_ng_ml once every input stops."""
+
+def context_sensitive_half_time(
+    model: Model, durations_min: npt.ArrayLike, *, site: _Site = "plasma"
+) -> npt.NDArray[np.float64]:
+    """Time (min) to fall 50 % after Cp held constant for each duration, then stopped."""

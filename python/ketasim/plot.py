@@ -15,9 +15,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ._core import OnsetMetrics, Result
+    from ._core import Model, OnsetMetrics, Result, TciResult
 
-__all__ = ["onset", "population"]
+__all__ = ["context_sensitive_half_time", "onset", "population", "tci"]
 
 #: Axis labels of the two concentration series, with units.
 SERIES_LABELS = {
@@ -372,3 +372,154 @@ def population(
                frameon=False, fontsize=9)
     return fig
 
+
+
+def _style(ax: "Axes") -> None:
+    ax.grid(True, color="0.9", lw=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def tci(
+    result: "TciResult",
+    model: Optional["Model"] = None,
+    *,
+    title: Optional[str] = None,
+    figsize: Sequence[float] = (9.0, 6.5),
+) -> "Figure":
+    """A target-controlled infusion: Cp, Ce and the target above, the pump's rate below.
+
+    Parameters
+    ----------
+    result : TciResult
+        From ``ketasim.tci``.
+    model : Model, optional
+        The model the schedule was computed for: Cp and Ce are then drawn every second (the
+        schedule's regimen simulated), not only at the updates.
+    title : str, optional
+        Figure title.
+    figsize : (float, float)
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import ketasim as ks, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> m = ks.models.get("domino1984", weight_kg=70, ke0_source="sleigh2019")
+    >>> fig = ks.plot.tci(ks.tci(m, [(0, 150), (30, 100)], mode="effect"), m)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['Concentration (ng/mL)', 'Rate (mg/min)']
+    """
+    from ._core import TciResult
+
+    if not isinstance(result, TciResult):
+        raise ValueError(f"plot.tci: result must be a ketasim.TciResult, got "
+                         f"{type(result).__name__}")
+    plt = _pyplot()
+    fig, (ax_c, ax_r) = plt.subplots(2, 1, sharex=True, figsize=tuple(figsize),
+                                     height_ratios=(2.0, 1.0), layout="constrained")
+    t = result.time_min
+    tc, cp, ce = t, result.cp_ng_ml, result.ce_ng_ml
+    if model is not None:
+        from ._core import simulate
+
+        tc = np.linspace(float(t[0]), float(t[-1]), int(round(float(t[-1]) * 60.0)) + 1)
+        sim = simulate(model, result.regimen, tc)
+        cp = sim.cp_ng_ml
+        ce = sim.ce_ng_ml if sim.has_effect_site else None
+    ax_c.plot(tc, cp, color="C0", lw=1.8, label="Cp (plasma)")
+    if ce is not None:
+        ax_c.plot(tc, ce, color="C1", lw=1.8, label="Ce (effect site)")
+    ax_c.step(t, result.target_ng_ml, where="post", color="0.3", lw=1.0, ls="--",
+              label=f"{'Ce' if result.mode == 'effect' else 'Cp'} target")
+    if result.time_to_target_min is not None:
+        ax_c.axvline(result.time_to_target_min, color="0.5", lw=0.8, ls=":",
+                     label=f"target reached at {result.time_to_target_min:.2f} min")
+    rate = np.append(result.rate_mg_per_min, result.rate_mg_per_min[-1:])
+    ax_r.step(t, rate, where="post", color="C2", lw=1.4)
+    ax_r.fill_between(t, rate, step="post", color="C2", alpha=0.2, lw=0)
+    ax_c.set_ylabel("Concentration (ng/mL)")
+    ax_r.set_ylabel("Rate (mg/min)")
+    ax_r.set_xlabel(_time_label("min"))
+    ax_r.set_title(f"{result.total_dose_mg:.1f} mg in {float(t[-1]):g} min "
+                   f"({result.update_s:g}-s updates)", fontsize=9, loc="left")
+    for ax in (ax_c, ax_r):
+        ax.set_xlim(float(t[0]), float(t[-1]))
+        ax.set_ylim(bottom=0.0)
+        _style(ax)
+    ax_c.legend(frameon=False, fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def context_sensitive_half_time(
+    models: Mapping[str, "Model"],
+    durations_min: Optional[Sequence[float]] = None,
+    *,
+    site: str = "plasma",
+    title: Optional[str] = None,
+    figsize: Sequence[float] = (8.0, 5.0),
+) -> "Figure":
+    """The context-sensitive half-time of several models against the infusion's duration.
+
+    For each duration Cp is held constant by an infusion for that long, then stopped; the curve
+    is the time for Cp (or Ce) to fall by half (``ketasim.context_sensitive_half_time``).
+
+    Parameters
+    ----------
+    models : dict[str, Model]
+        Models by legend label.
+    durations_min : sequence of float, optional
+        Infusion durations, min (default 1 min to 8 h).
+    site : {"plasma", "effect"}
+        Whose concentration falls by half.
+    title : str, optional
+        Figure title.
+    figsize : (float, float)
+        Figure size, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import ketasim as ks, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = ks.plot.context_sensitive_half_time(
+    ...     {"Domino 1984": ks.models.get("domino1984", weight_kg=70)})
+    >>> fig.axes[0].get_xlabel()
+    'Infusion duration (h)'
+    """
+    from ._core import Model
+    from ._core import context_sensitive_half_time as csht
+
+    if not isinstance(models, Mapping) or len(models) == 0:
+        raise ValueError(f"plot.context_sensitive_half_time: models must be a non-empty dict "
+                         f"{{label: Model}}, got {models!r}")
+    for label, m in models.items():
+        if not isinstance(m, Model):
+            raise ValueError(f"plot.context_sensitive_half_time: models[{label!r}] must be a "
+                             f"ketasim.Model, got {type(m).__name__}")
+    d = (np.concatenate([np.arange(1.0, 60.0, 1.0), np.arange(60.0, 480.0 + 1e-9, 5.0)])
+         if durations_min is None else np.asarray(durations_min, dtype=float))
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=tuple(figsize), layout="constrained")
+    for label, m in models.items():
+        ax.plot(d / 60.0, csht(m, d, site=site), lw=1.8, label=str(label))
+    ax.set_xlabel("Infusion duration (h)")
+    which = "Ce" if site == "effect" else "Cp"
+    ax.set_ylabel(f"Time for {which} to fall 50 % (min)")
+    ax.set_xlim(0.0, float(d[-1]) / 60.0)
+    ax.set_ylim(bottom=0.0)
+    _style(ax)
+    ax.legend(frameon=False, fontsize=9)
+    ax.set_title(title or f"Context-sensitive half-time ({which} held constant, then stopped)",
+                 fontsize=11)
+    return fig

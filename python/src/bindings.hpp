@@ -26,6 +26,7 @@ void bind_onset(py::module_& m);
 void bind_models(py::module_& m);
 void bind_population(py::module_& m);
 void bind_events(py::module_& m);
+void bind_tci(py::module_& m);
 
 /// A read-only 1-D float64 NumPy view of n doubles (stride in bytes) that keeps `base` alive.
 inline py::array view(const double* data, py::ssize_t n, py::ssize_t stride_bytes,

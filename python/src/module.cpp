@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   bind_models(m);
   bind_population(m);
   bind_events(m);
+  bind_tci(m);
 }

@@ -1,7 +1,12 @@
 // Every bad input named in the core issue gets InvalidInput with a message naming the field and
 // the value; never a crash, a NaN in the output, or a silent clamp.
+#include <bit>
 #include <catch2/catch.hpp>
+#include <charconv>
+#include <cstdint>
 #include <limits>
+#include <random>
+#include <string>
 
 #include "helpers.hpp"
 
@@ -104,4 +109,26 @@ TEST_CASE("errors: output times", "[errors]") {
                     "simulate: rtol must be in (0, 1), got 0");
   CHECK_THROWS_WITH(parse_method("rk4"),
                     "simulate: method must be one of [exact, ode, ode_stiff], got \"rk4\"");
+}
+
+// The printf fallback of format_value (used where the standard library has no floating-point
+// to_chars, as in the WebAssembly build of web/) against libstdc++'s std::to_chars.
+TEST_CASE("errors: the printf value format equals std::to_chars", "[errors]") {
+  auto to_chars = [](double v) {
+    char buf[64];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  };
+  for (double v : {0.0, -0.0, 1.0, -1.2, 0.1, 30.0, 100.0, 150.0, 0.0001, 1e-5, 1.5e15, 1e16, 1e23,
+                   123456.7, 5e-324, std::numeric_limits<double>::max(), kInf, -kInf})
+    CHECK(detail::format_value_printf(v) == to_chars(v));
+  CHECK(detail::format_value_printf(kNaN) == "nan");
+  std::mt19937_64 rng(14);
+  std::uniform_int_distribution<int> exponent(-12, 12), mantissa(1, 99999);
+  for (int i = 0; i < 4000; ++i) {
+    // any bit pattern (every exponent, subnormals), and short decimals like the inputs users type
+    const double bits = std::bit_cast<double>(rng());
+    const double decimal = mantissa(rng) * std::pow(10.0, exponent(rng));
+    for (double v : {bits, decimal})
+      if (!std::isnan(v)) REQUIRE(detail::format_value_printf(v) == to_chars(v));
+  }
 }

@@ -1,5 +1,5 @@
-"""The ketasim command line: ``ketasim simulate SCENARIO.json``, ``ketasim compare`` and
-``ketasim models [KEY]``, one module per command.
+"""The ketasim command line: ``ketasim simulate SCENARIO.json``, ``ketasim compare``,
+``ketasim tci`` and ``ketasim models [KEY]``, one module per command.
 
 Map of the package:
 
@@ -8,6 +8,8 @@ Map of the package:
 - ``simulate``: ``ketasim simulate``, a scenario file (``ketasim.scenario``) to CSV and figure;
 - ``compare``: ``ketasim compare``, IV versus nasal with catalogue models; ``--population N``
   runs the same arms in N virtual subjects;
+- ``tci``: ``ketasim tci``, target-controlled infusion (plasma or effect site) with a
+  catalogue model: schedule table, CSV and figure;
 - ``models``: ``ketasim models [KEY]``, the catalogue of published models;
 - ``table``: the onset table, on the one text-table formatter (``ketasim._table``);
 - ``output``: CSV files and figures (written whole or reported; finite numbers only; the path
@@ -32,7 +34,7 @@ from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from .._core import InvalidInput, SolverError
 from ..scenario import ScenarioError
-from . import compare, models, simulate
+from . import compare, models, simulate, tci
 from .compare import CompareModels, compare_models, ka_for_tmax
 from .output import CliError
 from .table import onset_table
@@ -44,6 +46,7 @@ __all__ = ["main", "build_parser", "compare_models", "CompareModels", "ka_for_tm
 SUBCOMMANDS: List[Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]] = [
     simulate.add_parser,
     compare.add_parser,
+    tci.add_parser,
     models.add_parser,
 ]
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, TextIO, Tuple
 import numpy as np
 
 from .. import models as catalogue
-from .._core import Model, Regimen, Result, mg_per_kg, onset, peak, simulate
+from .._core import Model, Regimen, Result, mg_per_kg, onset, peak, simulate, tci
 from .args import DEVICE_MG, devices, positive, whole
 from .output import check_finite_metrics, draw, figure_path, with_suffix, write_csv
 from .table import format_table, onset_table
@@ -236,6 +236,12 @@ def build_arms(args: argparse.Namespace, models: CompareModels) -> List[Arm]:
         doses = f"{total:g} mg" if n == 1 else f"{n} x {total / n:g} mg, {gap:g} min apart"
         arms.append(Arm(f"nasal racemic ketamine {doses} [intranasal_racemic]", "intranasal",
                         models.nasal, nasal))
+    if getattr(args, "tci_ce", None) is not None:
+        # The fastest IV onset: effect-site TCI (10-s updates, unlimited rate) over the window.
+        res = tci(models.iv, args.tci_ce, duration_min=args.end_min, mode="effect")
+        arms.append(Arm(f"IV racemic ketamine, effect-site TCI to Ce {args.tci_ce:g} ng/mL "
+                        f"({res.total_dose_mg:.0f} mg) [{args.iv_model}]", "iv_tci", models.iv,
+                        res.regimen))
     return arms
 
 
@@ -417,6 +423,9 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
                      default=None,
                      help=f"named literature ke0 for both models (default {DEFAULT_KE0_SOURCE}; "
                           "no catalogue model has a fitted ke0)")
+    p.add_argument("--tci-ce", type=positive("--tci-ce", "ng/mL"), default=None, metavar="C",
+                   help="add an IV arm: effect-site target-controlled infusion to Ce = C ng/mL "
+                        "(10-s updates, unlimited rate), the fastest onset an IV infusion gives")
     p.add_argument("--iv-mg-per-kg", type=positive("--iv-mg-per-kg", "mg/kg"), default=0.5,
                    metavar="D", help="IV dose, mg/kg")
     p.add_argument("--iv-duration-min", type=positive("--iv-duration-min", "min"),
