@@ -15,10 +15,6 @@
 namespace ketasim::python {
 namespace {
 
-py::object opt(const std::optional<double>& v) {
-  return v ? py::object(py::float_(*v)) : py::object(py::none());
-}
-
 py::object str_or_none(const std::string& s) {
   return s.empty() ? py::object(py::none()) : py::object(py::str(s));
 }
@@ -29,7 +25,7 @@ py::dict covariate_dict(const models::CovariateSpec& c) {
   d["description"] = c.description;
   d["min"] = c.min;
   d["max"] = c.max;
-  d["default"] = opt(c.default_value);
+  d["default"] = float_or_none(c.default_value);
   d["flag"] = c.flag;
   d["range_source"] = c.range_source;
   return d;
@@ -54,7 +50,7 @@ py::dict info_dict(const models::ModelInfo& i) {
   d["covariates"] = cov;
   py::dict ke0;
   ke0["kind"] = std::string(models::to_string(i.ke0.kind));
-  ke0["ke0_per_min"] = opt(i.ke0.ke0_per_min);
+  ke0["ke0_per_min"] = float_or_none(i.ke0.ke0_per_min);
   ke0["text"] = i.ke0.text;
   d["ke0"] = ke0;
   py::list params;
