@@ -157,6 +157,38 @@ std::string generate() {
         << cell(p.note) << " |\n";
   }
 
+  o << "\n## Between-subject variability and residual error, model by model\n\n"
+    << "What each source publishes about spread, as ketasim carries it "
+       "(include/ketasim/models/<key>.hpp, `ks.models.info(key)[\"variability\"]`) and as "
+       "`ks.simulate_population(..., variability=\"published\")` and `ks.fit_individual` use "
+       "it: the value as printed, the scale, the SD of eta after the stated conversion, "
+       "correlations, residual error and the studied population's covariates. What a source "
+       "leaves blank or ambiguous is listed and left out.\n";
+  for (const auto& e : catalogue()) {
+    const ModelInfo& i = e.info();
+    const PublishedVariability& v = i.variability;
+    o << "\n### " << i.key << " variability\n\n";
+    if (!v.parameters.empty()) {
+      o << "| Parameter (published) | ketasim parameter | Scale | Published | As | SD of eta | "
+           "Conversion | Source |\n|---|---|---|---|---|---|---|---|\n";
+      for (const auto& p : v.parameters)
+        o << "| " << cell(p.published_name) << " | "
+          << cell(p.parameter.empty() ? p.target + " (route fraction)" : p.parameter) << " | "
+          << to_string(p.scale) << " | " << num(p.published) << " | " << cell(p.published_as)
+          << " | " << num(p.sd) << " | " << cell(p.conversion) << " | " << cell(p.source) << " |\n";
+    }
+    for (const auto& c : v.correlations)
+      o << "\n- Correlation " << c.a << " - " << c.b << ": " << num(c.correlation) << " ("
+        << c.published_as << " " << num(c.published) << "; " << c.source << ").\n";
+    for (const auto& r : v.residuals)
+      o << "- Residual error on " << r.analyte << ": " << to_string(r.kind) << ", " << r.published
+        << " (" << r.source << ").";
+    for (const auto& c : v.covariates)
+      o << "\n- Covariate `" << c.covariate << "` of the studied population: " << c.kind << ", "
+        << c.published << " (" << c.source << ").\n";
+    for (const auto& m : v.omitted) o << "- Left out: " << m << ".\n";
+  }
+
   o << "\n## Effect site\n\n"
     << "No model in the catalogue has a ke0 fitted in its own paper, and ketasim invents none: "
        "a model is built without an effect site unless the caller passes a ke0 (a number, "
