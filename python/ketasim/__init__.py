@@ -35,6 +35,7 @@ from ._core import (
 from . import plot
 from . import models
 from .population import Population, PopulationSummary, sd_from_cv, simulate_population
+from .fit import IndividualFit, fit_individual
 
 try:
     __version__ = version("ketasim")
@@ -45,6 +46,7 @@ __all__ = [
     "METHODS",
     "Absorption",
     "DoseRecord",
+    "IndividualFit",
     "InvalidInput",
     "Model",
     "OnsetMetrics",
@@ -57,6 +59,7 @@ __all__ = [
     "ThresholdTimes",
     "__version__",
     "auc_ng_min_ml",
+    "fit_individual",
     "mg_per_kg",
     "models",
     "onset",
