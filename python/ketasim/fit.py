@@ -241,20 +241,24 @@ class _Individual:
                 out.append(v * math.exp(e))
         return out
 
-    def build(self, eta: np.ndarray) -> "_core.Model":
+    def build(self, eta: np.ndarray, work: Optional["_core.Model"] = None) -> "_core.Model":
+        """The subject's model at eta (a new one, or `work` updated in place)."""
         if self.builder is not None and self.fraction_targets:
             kw = dict(self.base_covariates)
             for i, e in enumerate(eta[self.n_named:]):
                 kw[f"eta_{i}"] = float(e)
             m = self.builder(**kw)
         else:
-            m = copy.copy(self.model)
+            m = work if work is not None else copy.copy(self.model)
         for name, v in zip(self.names[:self.n_named], self.values(eta)):
             m.set_parameter(name, v)
         return m
 
     def cp(self, eta: np.ndarray, times: np.ndarray) -> np.ndarray:
-        return np.asarray(_core.simulate(self.build(eta), self.regimen, times).cp_ng_ml)
+        if not hasattr(self, "_work"):
+            self._work = copy.copy(self.model)
+        m = self.build(eta, self._work)
+        return np.asarray(_core.simulate(m, self.regimen, times).cp_ng_ml)
 
     def fraction_value(self, m: "_core.Model", target: str) -> float:
         route, path = target.split(".")[:2]
@@ -332,7 +336,8 @@ def fit_individual(
     band : (float, float)
         Percentiles of the curve's band (default 5-95).
     n_draws, seed : int
-        Draws of eta from its approximate posterior for the band, and their seed.
+        Draws of eta from its approximate posterior for the band (0: no band, NaN), and their
+        seed.
 
     Returns
     -------
@@ -492,7 +497,9 @@ def fit_individual(
     else:
         times = np.asarray(times_min, dtype=float)
     curve = np.asarray(_core.simulate(best, regimen, times).cp_ng_ml)
-    if np.all(np.isfinite(cov)):
+    if isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 0:
+        raise ValueError(f"{_WHERE}: n_draws must be an integer >= 0, got {n_draws!r}")
+    if n_draws > 0 and np.all(np.isfinite(cov)):
         rng = np.random.default_rng(seed)
         draws = rng.multivariate_normal(eta_hat, cov, size=int(n_draws))
         sims = np.array([ind.cp(d, times) for d in draws])
