@@ -197,3 +197,12 @@ def test_published_variability_errors_name_the_field():
     with pytest.raises(ValueError, match=r"covariates must be per-subject values for otto2021"):
         ks.simulate_population(ks.models.get("otto2021", weight_kg=70), r, times_min=t, n=5,
                                variability="published", covariates="published")
+
+
+def test_exponential_residual_is_given_alone():
+    with pytest.raises(ValueError, match=r"simulate_population: residual exponential must be "
+                                         r"given alone \(not with proportional or additive\), "
+                                         r"got 0.2"):
+        ks.simulate_population(ks.Model(cl=1.0, v1=10.0), ks.Regimen().bolus(dose_mg=1),
+                               times_min=[0.0, 1.0], n=2,
+                               residual_error={"exponential": 0.2, "proportional": 0.1})
