@@ -268,7 +268,8 @@ def format_table() -> str:
 
 def describe(key: str) -> str:
     """One model in full, as text: citation, population, covariates, ke0 source, parameters as
-    published beside ketasim's values, and every published number with ketasim's value."""
+    published beside ketasim's values, published variability, and every published number with
+    ketasim's value."""
     i = info(key)
     out = [f"{i['key']}: {i['title']}"]
     if not i["published_model"]:
@@ -298,6 +299,23 @@ def describe(key: str) -> str:
         ["parameter", "published", "unit", "ketasim name", "value", "unit", "note"],
         [[p["name"], _num(p["published"]), p["published_unit"], p["ketasim_name"] or "",
           _num(p["value"]), p["unit"], p["note"]] for p in i["parameters"]]))
+    v = i["variability"]
+    out += ["", "Between-subject variability as published (variability=\"published\"):"]
+    if v["parameters"]:
+        out.append(_columns(
+            ["parameter", "ketasim", "scale", "published", "as", "SD of eta"],
+            [[p["published_name"], p["parameter"] or p["target"], p["scale"],
+              _num(p["published"]), p["published_as"], _num(p["sd"])]
+             for p in v["parameters"]]))
+    for c in v["correlations"]:
+        out.append(f"  correlation {c['a']}-{c['b']}: {_num(c['correlation'])} "
+                   f"({c['published_as']} {_num(c['published'])})")
+    for r in v["residuals"]:
+        out.append(f"  residual error on {r['analyte']}: {r['kind']}, {r['published']}")
+    for c in v["covariates"]:
+        out.append(f"  studied population, {c['covariate']}: {c['published']}")
+    for m in v["omitted"]:
+        out.append(f"  left out: {m}")
     out += ["", "Published numbers checked (reproduction: computed by simulation; consistency "
                 "check: a parameter read back):"]
     rows = []

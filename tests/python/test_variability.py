@@ -206,3 +206,10 @@ def test_exponential_residual_is_given_alone():
         ks.simulate_population(ks.Model(cl=1.0, v1=10.0), ks.Regimen().bolus(dose_mg=1),
                                times_min=[0.0, 1.0], n=2,
                                residual_error={"exponential": 0.2, "proportional": 0.1})
+
+
+def test_describe_lists_the_published_variability():
+    text = ks.models.describe("perezruixo2021")
+    assert "Between-subject variability as published" in text
+    assert "left out: kmet" in text
+    assert "exponential" in text

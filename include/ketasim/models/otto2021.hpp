@@ -102,7 +102,8 @@ inline PublishedVariability otto2021_variability() {
   v.omitted = {
       "Vp1, Q1, Vp2, Q2 (S-ketamine) and Vp, Q (S-norketamine): no IIV in the model",
       "body weight: published per study as mean (SD) (68.0 (7.2) and 71.3 (8.5) kg), not as "
-      "one distribution; covariates=\"published\" keeps the weight you give",
+      "one distribution, so none is drawn: covariates=\"published\" is refused for otto2021 "
+      "(give per-subject weights)",
       "Fanta 2015's own IIV (CL 13 %, oral F 11 %) is not used: Otto 2021 re-estimated the "
       "S-ketamine IIV on its own data",
   };
