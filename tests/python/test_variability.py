@@ -213,3 +213,31 @@ def test_describe_lists_the_published_variability():
     assert "Between-subject variability as published" in text
     assert "left out: kmet" in text
     assert "exponential" in text
+
+
+def test_a_table_of_real_covariates_with_published_variability():
+    m = ks.models.get("otto2021", weight_kg=70)
+    weights = np.array([50.0, 70.0, 95.0])
+    pop = ks.simulate_population(m, ks.Regimen().bolus(dose_mg=20), times_min=[0.0, 60.0],
+                                 variability="published", covariates={"weight_kg": weights},
+                                 seed=4)
+    # Each subject's V1 is its weight's typical value (133 L x weight/70) times exp(eta), eta
+    # from the published SD: |eta| < 5 SD, and the three etas differ.
+    eta = np.log(pop.parameters["v1"] / (133.0 * weights / 70.0))
+    assert np.all(np.abs(eta) < 5 * math.sqrt(0.084177))
+    assert len(set(np.round(eta, 12))) == 3
+
+
+def test_japanese_nasal_fraction_stops_at_one():
+    # FRn x 1.34 (Japanese) exceeds 1 for eta above logit(1/1.34) - logit(0.54): the nasal
+    # fraction is then 1 - 1e-9 (a path's fraction must be positive), said in the docs.
+    from ketasim import published
+    spec = published.resolve("perezruixo2021", None, "test")
+    build = published.route_fraction_builder("perezruixo2021", {}, spec)
+    d = build(eta_0=3.0, asian=1.0, japanese=1.0).to_dict()
+    paths = {p["name"]: p for r in d["routes"] if r["name"] == "intranasal" for p in r["paths"]}
+    assert paths["nasal"]["fraction_by_position"][0] == 1.0 - 1e-9
+    assert paths["swallowed"]["fraction_by_position"][0] == pytest.approx(1e-9, abs=1e-15)
+    frn = 1 / (1 + math.exp(-(math.log(0.54 / 0.46) + 3.0)))
+    assert paths["nasal"]["fraction_by_position"][1] == pytest.approx(frn * 1.34 * 0.62,
+                                                                      rel=1e-12)
