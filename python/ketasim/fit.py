@@ -143,9 +143,10 @@ def _residual(residual_error: Any, spec: Optional[_published.PublishedSpec],
     if residual_error is None:
         if spec is not None and spec.residual is not None:
             return dict(spec.residual)
-        raise ValueError(f"{_WHERE}: residual_error must be given "
-                         f"({'the source of ' + key + ' publishes none on Cp' if key else 'no published model'}); "
-                         f"e.g. {{'proportional': 0.2}}, got None")
+        why = (f"the source of {key} publishes none on Cp" if key
+               else "the model is not from the catalogue")
+        raise ValueError(f"{_WHERE}: residual_error must be given ({why}), e.g. "
+                         f"{{'proportional': 0.2}}, got None")
     if not isinstance(residual_error, Mapping):
         raise TypeError(f"{_WHERE}: residual_error must be a dict, got "
                         f"{type(residual_error).__name__}")
