@@ -38,9 +38,9 @@ struct ParameterVariability {
   std::string parameter = {};
   std::string target = {};  ///< for a non-parameter: "intranasal.nasal.fraction" (FRn per device)
   VariabilityScale scale = VariabilityScale::log_normal;
-  double published = 0.0;    ///< the number as printed
+  double published = 0.0;         ///< the number as printed
   std::string published_as = {};  ///< "%CV", "omega^2", "SD on the logit scale (printed 70.8)"
-  double sd = 0.0;           ///< SD of eta on `scale`, after the conversion below
+  double sd = 0.0;                ///< SD of eta on `scale`, after the conversion below
   std::string conversion = {};    ///< how sd follows from the printed number
   std::string source = {};        ///< table, page
 };
@@ -84,7 +84,7 @@ struct ResidualModel {
   double proportional = 0.0;    ///< SD (0.2 = 20 %) for proportional and combined
   double additive_ng_ml = 0.0;  ///< SD, ng/mL, for additive and combined
   double exponential = 0.0;     ///< SD on the log scale for exponential
-  std::string published = {};        ///< as printed, with its conversion
+  std::string published = {};   ///< as printed, with its conversion
   std::string source = {};
 };
 
@@ -93,12 +93,13 @@ struct ResidualModel {
 struct CovariateDistribution {
   std::string covariate = {};  ///< the model's covariate name ("weight_kg", "asian")
   std::string kind = {};       ///< "normal" (mean, sd, redrawn outside [min, max]) or "bernoulli"
-  double mean = 0.0;      ///< normal: mean; bernoulli: probability of 1
-  double sd = 0.0;        ///< normal only
-  double min = 0.0;       ///< normal: draws outside [min, max] are redrawn
+  double mean = 0.0;           ///< normal: mean; bernoulli: probability of 1
+  double sd = 0.0;             ///< normal only
+  double min = 0.0;            ///< normal: draws outside [min, max] are redrawn
   double max = 0.0;
-  std::string given_flag = {};  ///< bernoulli only: drawn among subjects with this flag = 1 ("" none)
-  std::string published = {};   ///< as printed
+  std::string given_flag =
+      {};  ///< bernoulli only: drawn among subjects with this flag = 1 ("" none)
+  std::string published = {};  ///< as printed
   std::string source = {};
 };
 

@@ -211,8 +211,8 @@ TEST_CASE("catalogue: published variability names real parameters and converts a
       CHECK((p.parameter.empty() ? !p.target.empty() : m.has_parameter(p.parameter)));
       CHECK((std::isfinite(p.sd) && p.sd > 0.0));
       if (p.published_as == "%CV")  // omega^2 = ln(1 + CV^2), computed here
-        CHECK_THAT(p.sd * p.sd, Catch::WithinRel(std::log(1.0 + std::pow(p.published / 100.0, 2)),
-                                                 1e-12));
+        CHECK_THAT(p.sd * p.sd,
+                   Catch::WithinRel(std::log(1.0 + std::pow(p.published / 100.0, 2)), 1e-12));
     }
     for (const auto& c : v.correlations) {
       CHECK(m.has_parameter(c.a));
