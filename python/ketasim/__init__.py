@@ -40,6 +40,7 @@ from ._core import (
 from . import plot
 from . import models
 from .population import Population, PopulationSummary, sd_from_cv, simulate_population
+from .fit import IndividualFit, fit_individual
 
 try:
     __version__ = version("ketasim")
@@ -50,6 +51,7 @@ __all__ = [
     "METHODS",
     "Absorption",
     "DoseRecord",
+    "IndividualFit",
     "InvalidInput",
     "Model",
     "OnsetMetrics",
@@ -66,6 +68,7 @@ __all__ = [
     "auc_ng_min_ml",
     "context_sensitive_half_time",
     "decrement_time",
+    "fit_individual",
     "mg_per_kg",
     "models",
     "onset",

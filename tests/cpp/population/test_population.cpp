@@ -320,6 +320,18 @@ TEST_CASE("population: residual error has the SDs asked for", "[population]") {
     CHECK_THAT(m.mean, WithinAbs(0.0, 4.0 * 3.0 / std::sqrt(k)));
     CHECK_THAT(std::sqrt(m.var), WithinAbs(3.0, 4.0 * 3.0 / std::sqrt(2.0 * k)));
   }
+  SECTION("exponential (additive on log-transformed data)") {
+    const Population pop = simulate_population(
+        model, regimen, t, {.n = 400, .seed = 4, .residual = {.exponential = 0.276}});
+    std::vector<double> log_ratio;
+    for (Eigen::Index s = 0; s < 400; ++s)
+      for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(t.size()); ++i)
+        log_ratio.push_back(std::log(pop.cp_observed_ng_ml()(s, i) / pop.cp_ng_ml()(s, i)));
+    const Moments m = moments(log_ratio);
+    const double k = static_cast<double>(log_ratio.size());
+    CHECK_THAT(m.mean, WithinAbs(0.0, 4.0 * 0.276 / std::sqrt(k)));
+    CHECK_THAT(std::sqrt(m.var), WithinAbs(0.276, 4.0 * 0.276 / std::sqrt(2.0 * k)));
+  }
   SECTION("the predictions themselves carry no error") {
     const Population pop = simulate_population(
         model, regimen, t, {.n = 5, .seed = 4, .residual = {.additive_ng_ml = 3.0}});
