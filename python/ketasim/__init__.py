@@ -42,6 +42,7 @@ from . import plot
 from . import models
 from .population import Population, PopulationSummary, sd_from_cv, simulate_population
 from .dataset import DatasetResult, read_dataset, simulate_dataset
+from .fit import IndividualFit, fit_individual
 
 try:
     __version__ = version("ketasim")
@@ -53,6 +54,7 @@ __all__ = [
     "Absorption",
     "DatasetResult",
     "DoseRecord",
+    "IndividualFit",
     "InvalidInput",
     "Model",
     "OnsetMetrics",
@@ -69,6 +71,7 @@ __all__ = [
     "auc_ng_min_ml",
     "context_sensitive_half_time",
     "decrement_time",
+    "fit_individual",
     "mg_per_kg",
     "models",
     "onset",

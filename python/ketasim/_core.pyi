@@ -56,6 +56,10 @@ class Absorption:
 class Model:
     """A linear compartment model (mammillary from keywords, or an empty network to build)."""
 
+    #: Set by ks.models.get: {"key", "covariates", "options"} of the catalogue model (copies and
+    #: edited models do not carry it); read by variability="published".
+    catalogue: Dict[str, Any]
+
     def __init__(
         self,
         *,
@@ -463,6 +467,7 @@ def simulate_population(
     model_for: Optional[Any] = None,
     additive_ng_ml: float = 0.0,
     proportional: float = 0.0,
+    exponential: float = 0.0,
     threads: int = 0,
     keep_individual: bool = True,
     thresholds_ng_ml: Sequence[float] = ...,

@@ -502,7 +502,7 @@ Absorption(ka=0.05, f=0.45, tlag=0)
       .def_readwrite("name", &Absorption::name, "Path name (for routes with several paths).")
       .def("__repr__", &absorption_repr);
 
-  py::class_<Model> model(m, "Model", kModelDoc);
+  py::class_<Model> model(m, "Model", py::dynamic_attr(), kModelDoc);
   model
       .def(py::init(&make_mammillary), py::kw_only(), py::arg("cl") = py::none(),
            py::arg("v1") = py::none(), py::arg("q2") = 0.0, py::arg("v2") = 0.0,

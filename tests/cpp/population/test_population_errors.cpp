@@ -69,6 +69,9 @@ TEST_CASE("population errors: given parameters, covariates and residual error", 
                     "them into a model), got \"none\""));
   CHECK_THAT(message_of({.n = 2, .residual = {.proportional = -0.1}}),
              Equals("simulate_population: residual proportional must be >= 0, got -0.1"));
+  CHECK_THAT(message_of({.n = 2, .residual = {.proportional = 0.1, .exponential = 0.2}}),
+             Equals("simulate_population: residual exponential must be given alone (not with "
+                    "proportional or additive), got 0.2"));
 }
 
 TEST_CASE("population errors: a builder's bad model names the subject", "[population]") {
