@@ -213,8 +213,8 @@ class ExactPropagator {
       // Twice the previous step: Phi(2h) = Phi(h)^2, Psi(2h) = Phi(h) Psi(h) + Psi(h), one
       // squaring of the scaling-and-squaring method instead of a new exponential.
       const auto ph = half.phi.topRows(n_);
-      phi_.noalias() = ph * ph;
-      psi_.noalias() = ph * half.psi;
+      phi_.noalias() = ph.lazyProduct(ph);  // coefficient-based: 5-10 states
+      psi_.noalias() = ph.lazyProduct(half.psi);
       psi_ += half.psi;
     }
     last_ = next_;

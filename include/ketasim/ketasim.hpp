@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ketasim/error.hpp"
+#include "ketasim/events.hpp"
 #include "ketasim/exact.hpp"
 #include "ketasim/model.hpp"
 #include "ketasim/ode.hpp"

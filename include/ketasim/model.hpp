@@ -48,7 +48,7 @@ Mammillary to_clearances(const MicroConstants& k);
 ///  - neither: the bioavailable dose lands in the target at once (after the lag).
 struct Absorption {
   double ka = 0.0;        ///< first-order absorption rate constant, 1/min (0: no depot)
-  double f = 1.0;         ///< bioavailability, in (0, 1]
+  double f = 1.0;         ///< bioavailability, > 0 (above 1: relative to a reference route)
   double tlag = 0.0;      ///< lag time, min (>= 0)
   double duration = 0.0;  ///< zero-order input duration, min (0: instantaneous)
   double fraction = 1.0;  ///< fraction of each dose sent down this path, in (0, 1]

@@ -55,11 +55,14 @@ struct Variability {
 double sd_from_cv(double cv_percent);
 
 /// Residual error added to Cp to simulate measurements:
-/// obs = Cp (1 + proportional eps1) + additive_ng_ml eps2, eps1 and eps2 standard normal.
+/// obs = Cp (1 + proportional eps1) + additive_ng_ml eps2, eps1 and eps2 standard normal; or,
+/// with `exponential` (error additive on log-transformed data, as Perez-Ruixo 2021 fits),
+/// obs = Cp exp(exponential eps3), and then neither of the others.
 struct ResidualError {
   double additive_ng_ml = 0.0;  ///< SD of the additive part, ng/mL
   double proportional = 0.0;    ///< SD of the proportional part (0.2 = 20 %)
-  bool enabled() const { return additive_ng_ml > 0.0 || proportional > 0.0; }
+  double exponential = 0.0;     ///< SD on the log scale (0.276 = Perez-Ruixo's 27.6 %)
+  bool enabled() const { return additive_ng_ml > 0.0 || proportional > 0.0 || exponential > 0.0; }
 };
 
 /// One value per subject for a named quantity (a model parameter or a covariate).

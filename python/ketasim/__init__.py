@@ -34,12 +34,15 @@ from ._core import (
     onset,
     peak,
     simulate,
+    simulate_events,
     tci,
     threshold_times,
 )
 from . import plot
 from . import models
 from .population import Population, PopulationSummary, sd_from_cv, simulate_population
+from .dataset import DatasetResult, read_dataset, simulate_dataset
+from .fit import IndividualFit, fit_individual
 
 try:
     __version__ = version("ketasim")
@@ -49,7 +52,9 @@ except PackageNotFoundError:  # pragma: no cover - only when run from an uninsta
 __all__ = [
     "METHODS",
     "Absorption",
+    "DatasetResult",
     "DoseRecord",
+    "IndividualFit",
     "InvalidInput",
     "Model",
     "OnsetMetrics",
@@ -66,13 +71,17 @@ __all__ = [
     "auc_ng_min_ml",
     "context_sensitive_half_time",
     "decrement_time",
+    "fit_individual",
     "mg_per_kg",
     "models",
     "onset",
     "peak",
+    "read_dataset",
     "plot",
     "sd_from_cv",
     "simulate",
+    "simulate_dataset",
+    "simulate_events",
     "simulate_population",
     "tci",
     "threshold_times",

@@ -27,7 +27,7 @@ class Absorption:
     ka: float
     """First-order absorption rate constant, 1/min (0: no depot)."""
     f: float
-    """Bioavailability, in (0, 1]."""
+    """Bioavailability, > 0 (above 1: relative to a reference route)."""
     tlag: float
     """Lag time, min."""
     duration: float
@@ -55,6 +55,10 @@ class Absorption:
 
 class Model:
     """A linear compartment model (mammillary from keywords, or an empty network to build)."""
+
+    #: Set by ks.models.get: {"key", "covariates", "options"} of the catalogue model (copies and
+    #: edited models do not carry it); read by variability="published".
+    catalogue: Dict[str, Any]
 
     def __init__(
         self,
@@ -272,6 +276,33 @@ def simulate(
 ) -> Result:
     """Simulates model under regimen at times_min (min); the GIL is released meanwhile."""
 
+def simulate_events(
+    model: Union[Model, List[Model]],
+    time_min: _Times,
+    evid: _Times,
+    amount_mg: _Times,
+    rate_mg_per_min: _Times,
+    target: _Times,
+    targets: List[str],
+    addl: _Times,
+    ii_min: _Times,
+    ss: _Times,
+    *,
+    position: Optional[_Times] = None,
+    starts: Optional[_Times] = None,
+    parameter_names: List[str] = ...,
+    parameters: Optional[_Times] = None,
+    rule: str = "nocb",
+    initial_mg: Optional[_Times] = None,
+    initial_ce_ng_ml: float = 0.0,
+    method: _Method = "exact",
+    rtol: float = 1e-8,
+    atol: float = 1e-9,
+    max_steps: int = 1000000,
+) -> Dict[str, Any]:
+    """One subject's NONMEM-style event records (columns) simulated; one output row per record
+    (ketasim.simulate_dataset calls this once per ID)."""
+
 class Peak:
     """Peak concentration (ng/mL) and its time (min); unpacks as (c_ng_ml, t_min)."""
 
@@ -436,6 +467,7 @@ def simulate_population(
     model_for: Optional[Any] = None,
     additive_ng_ml: float = 0.0,
     proportional: float = 0.0,
+    exponential: float = 0.0,
     threads: int = 0,
     keep_individual: bool = True,
     thresholds_ng_ml: Sequence[float] = ...,

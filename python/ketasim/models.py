@@ -69,7 +69,15 @@ def info(key: str) -> Dict[str, Any]:
         ``covariates`` (name -> unit, description, min, max, default, flag, range_source),
         ``ke0`` (kind: "fitted", "back-computed from an assumed time to peak effect" or "none";
         ke0_per_min; text), ``parameters`` (each as published beside ketasim's value and unit),
-        ``verification``, ``notes``, ``published_model`` (False for a composite).
+        ``verification``, ``notes``, ``published_model`` (False for a composite),
+        ``variability``: what the source publishes about spread, as data: ``parameters``
+        (each with ``published_name``, ``parameter`` (ketasim's name, or None and a ``target``
+        for a route fraction), ``scale`` ("log-normal", "logit-normal", "additive"),
+        ``published`` (as printed), ``published_as`` ("%CV", "omega^2", ...), ``sd`` (of eta,
+        after ``conversion``), ``source``), ``correlations``, ``residuals`` (per analyte:
+        ``kind`` "proportional", "additive", "combined" or "exponential", and its SDs),
+        ``covariates`` (the studied population's distributions ketasim can draw from) and
+        ``omitted`` (what the source leaves blank or ambiguous, left out).
 
     Raises
     ------
@@ -163,9 +171,14 @@ def get(
     if extrapolate:
         for message in _core.models_out_of_range(key, values):
             warnings.warn(message, UserWarning, stacklevel=2)
-    return _core.models_get(key, values, extrapolate=extrapolate,
-                            ke0_per_min=None if ke0 is None else float(ke0),
-                            ke0_source=ke0_source, preset=preset)
+    options = dict(extrapolate=extrapolate, ke0_per_min=None if ke0 is None else float(ke0),
+                   ke0_source=ke0_source, preset=preset)
+    model = _core.models_get(key, values, **options)
+    # Which catalogue model this is, so that ks.simulate_population(..., variability=
+    # "published") and ks.fit_individual find its published variability (a copy or an edited
+    # model does not carry it).
+    model.catalogue = {"key": key, "covariates": values, "options": options}
+    return model
 
 
 @functools.lru_cache(maxsize=1)
@@ -255,7 +268,8 @@ def format_table() -> str:
 
 def describe(key: str) -> str:
     """One model in full, as text: citation, population, covariates, ke0 source, parameters as
-    published beside ketasim's values, and every published number with ketasim's value."""
+    published beside ketasim's values, published variability, and every published number with
+    ketasim's value."""
     i = info(key)
     out = [f"{i['key']}: {i['title']}"]
     if not i["published_model"]:
@@ -285,6 +299,23 @@ def describe(key: str) -> str:
         ["parameter", "published", "unit", "ketasim name", "value", "unit", "note"],
         [[p["name"], _num(p["published"]), p["published_unit"], p["ketasim_name"] or "",
           _num(p["value"]), p["unit"], p["note"]] for p in i["parameters"]]))
+    v = i["variability"]
+    out += ["", "Between-subject variability as published (variability=\"published\"):"]
+    if v["parameters"]:
+        out.append(_columns(
+            ["parameter", "ketasim", "scale", "published", "as", "SD of eta"],
+            [[p["published_name"], p["parameter"] or p["target"], p["scale"],
+              _num(p["published"]), p["published_as"], _num(p["sd"])]
+             for p in v["parameters"]]))
+    for c in v["correlations"]:
+        out.append(f"  correlation {c['a']}-{c['b']}: {_num(c['correlation'])} "
+                   f"({c['published_as']} {_num(c['published'])})")
+    for r in v["residuals"]:
+        out.append(f"  residual error on {r['analyte']}: {r['kind']}, {r['published']}")
+    for c in v["covariates"]:
+        out.append(f"  studied population, {c['covariate']}: {c['published']}")
+    for m in v["omitted"]:
+        out.append(f"  left out: {m}")
     out += ["", "Published numbers checked (reproduction: computed by simulation; consistency "
                 "check: a parameter read back):"]
     rows = []

@@ -30,7 +30,7 @@ from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequ
 
 import numpy as np
 
-from . import _core
+from . import _core, published as _published
 
 __all__ = ["simulate_population", "Population", "PopulationSummary", "sd_from_cv"]
 
@@ -38,7 +38,7 @@ sd_from_cv = _core.sd_from_cv
 
 _WHERE = "simulate_population"
 _SERIES = ("cp", "ce", "cp_observed")
-_RESIDUAL_KEYS = ("additive_ng_ml", "proportional")
+_RESIDUAL_KEYS = ("additive_ng_ml", "proportional", "exponential")
 
 
 @dataclass(frozen=True)
@@ -317,6 +317,15 @@ class Population:
         thr = _positive("Population.fraction_above", "threshold_ng_ml", threshold_ng_ml)
         return self._core.fraction_above(thr, cast(Any, series), bool(cumulative))
 
+    def to_dataset(self, regimen: "_core.Regimen", cmt: Optional[Mapping[int, str]] = None):
+        """The population as a NONMEM-style dataset (a ``ketasim.DatasetResult``): per subject
+        the regimen's doses and one observation per output time with DV, ``cp_ng_ml`` and the
+        subject's parameters (``ketasim.dataset.population_dataset`` describes the columns);
+        ``to_csv(path)`` writes it for NONMEM or nlmixr2. ``cmt`` maps CMT numbers to the
+        regimen's compartment and route names."""
+        from .dataset import population_dataset
+        return population_dataset(self, regimen, cmt)
+
     def __repr__(self) -> str:
         return repr(self._core)
 
@@ -371,16 +380,16 @@ def _per_subject(values: Optional[Mapping[str, Any]], field: str) -> Dict[str, n
     return out
 
 
-def _residual(residual_error: Any) -> Tuple[float, float]:
+def _residual(residual_error: Any) -> Tuple[float, float, float]:
     if residual_error is None:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     if not isinstance(residual_error, Mapping):
-        raise ValueError(f"{_WHERE}: residual_error must be a dict with additive_ng_ml and/or "
-                         f"proportional, got {residual_error!r}")
+        raise ValueError(f"{_WHERE}: residual_error must be a dict with additive_ng_ml, "
+                         f"proportional or exponential, or 'published', got {residual_error!r}")
     unknown = [k for k in residual_error if k not in _RESIDUAL_KEYS]
     if unknown:
         raise ValueError(f"{_WHERE}: residual_error keys must be in [additive_ng_ml, "
-                         f"proportional], got {unknown[0]!r}")
+                         f"proportional, exponential], got {unknown[0]!r}")
     values = []
     for key in _RESIDUAL_KEYS:
         v = residual_error.get(key, 0.0)
@@ -388,7 +397,7 @@ def _residual(residual_error: Any) -> Tuple[float, float]:
             raise ValueError(f"{_WHERE}: residual_error[{key!r}] must be a number >= 0, "
                              f"got {v!r}")
         values.append(float(v))
-    return values[0], values[1]
+    return values[0], values[1], values[2]
 
 
 def _thresholds(thresholds_ng_ml: Any) -> List[float]:
@@ -423,11 +432,12 @@ def simulate_population(
     n: Optional[int] = None,
     seed: int = 0,
     threads: Optional[int] = None,
-    variability: Optional[Mapping[str, float]] = None,
+    variability: Union[None, str, Mapping[str, float]] = None,
     correlation: Any = None,
     parameters: Optional[Mapping[str, Any]] = None,
-    covariates: Optional[Mapping[str, Any]] = None,
-    residual_error: Optional[Mapping[str, float]] = None,
+    covariates: Union[None, str, Mapping[str, Any]] = None,
+    residual_error: Union[None, str, Mapping[str, float]] = None,
+    variability_override: Optional[Mapping[str, float]] = None,
     thresholds_ng_ml: Any = (),
     threshold_series: str = "cp",
     keep_individual: bool = True,
@@ -472,19 +482,33 @@ def simulate_population(
     threads : int, optional
         Worker threads; None (default) or 0: all cores, as in C++. The GIL is released while
         subjects run (on copies of ``model`` and ``regimen``).
-    variability : dict[str, float], optional
+    variability : dict[str, float] or "published", optional
         SD of eta by parameter name, e.g. ``{"cl": 0.3}`` (on the log scale about 30 %CV;
         ``ks.sd_from_cv(cv_percent)`` converts a %CV, sqrt(omega^2) a variance); on the logit
-        scale for bioavailabilities (see above).
+        scale for bioavailabilities (see above). ``"published"``: the between-subject
+        variability the model's paper publishes (``ks.models.info(key)["variability"]``), for a
+        model from ``ks.models.get(key, ...)``: the SDs, their correlations, and route
+        fractions such as Perez-Ruixo's FRn (logit-normal; each subject gets its own route).
+        None (the default) simulates typical values only, catalogue model or not; a model
+        whose source publishes no variability raises ValueError with ``"published"``.
+    variability_override : dict[str, float], optional
+        With ``variability="published"``: the SD of eta of a parameter by name (ketasim's, or
+        the paper's such as ``"FRn"``), on its published scale; 0 removes its variability.
     correlation : array_like, shape (k, k), optional
         Correlation of the etas, rows and columns in the order of ``variability``.
     parameters : dict[str, array_like], optional
         One typical value per subject by parameter name (e.g. individual estimates of a fit).
-    covariates : dict[str, array_like], optional
+    covariates : dict[str, array_like] or "published", optional
         One value per subject by covariate name, passed to ``model`` (a callable).
-    residual_error : dict, optional
+        ``"published"`` (a catalogue model with ``variability="published"``): draws each
+        subject's covariates from the studied population as its paper reports it (e.g.
+        Perez-Ruixo's 13.7 % Asian, 72 of them Japanese; Herd's weight 32.5, SD 15.6 kg);
+        covariates without a published distribution keep the model's own values.
+    residual_error : dict or "published", optional
         ``{"proportional": 0.2, "additive_ng_ml": 1.0}``: observed Cp = Cp (1 + 0.2 e1)
-        + 1.0 e2, e1 and e2 standard normal (``Population.cp_observed_ng_ml``).
+        + 1.0 e2, e1 and e2 standard normal (``Population.cp_observed_ng_ml``);
+        ``{"exponential": 0.276}``: Cp exp(0.276 e) (error additive on log-transformed data).
+        ``"published"``: the model's published residual error on Cp.
     thresholds_ng_ml : float or sequence of float
         Thresholds whose onset, offset and time above each subject gets
         (``Population.onset_min``, ``offset_min``, ``time_above_min``) and whose fractions at
@@ -533,7 +557,7 @@ def simulate_population(
         raise ValueError(f"{_WHERE}: regimen must be a ketasim.Regimen, got "
                          f"{type(regimen).__name__}")
     given = _per_subject(parameters, "parameters")
-    covs = _per_subject(covariates, "covariates")
+    covs = _per_subject(None if isinstance(covariates, str) else covariates, "covariates")
     sizes = {len(v) for v in list(given.values()) + list(covs.values())}
     if n is None:
         if not sizes:
@@ -543,11 +567,20 @@ def simulate_population(
     n = _count("n", n, 1)
     seed = _count("seed", seed, 0)
     threads = 0 if threads is None else _count("threads", threads, 0)
+    spec = None
+    if isinstance(variability, str) or isinstance(covariates, str) or isinstance(
+            residual_error, str):
+        model, variability, correlation, covs, residual_error, spec = _use_published(
+            model, variability, correlation, covariates, residual_error, variability_override,
+            covs, n, seed)
+    elif variability_override is not None:
+        raise ValueError(f"{_WHERE}: variability_override must be given only with "
+                         f"variability='published', got {variability_override!r}")
     if variability is not None and not isinstance(variability, Mapping):
         raise ValueError(f"{_WHERE}: variability must be a dict of parameter name -> SD of the "
-                         f"log-parameter, got {variability!r}")
+                         f"log-parameter, or 'published', got {variability!r}")
     corr = None if correlation is None else np.asarray(correlation, dtype=float)
-    additive, proportional = _residual(residual_error)
+    additive, proportional, exponential = _residual(residual_error)
     thresholds = _thresholds(thresholds_ng_ml)
     if threshold_series not in _SERIES:
         raise ValueError(f"{_WHERE}: threshold_series must be one of [cp, ce, cp_observed], got "
@@ -576,7 +609,8 @@ def simulate_population(
 
     options: Dict[str, Any] = dict(variability=None if variability is None else dict(variability),
                    correlation=corr, model_for=model_for, additive_ng_ml=additive,
-                   proportional=proportional, keep_individual=bool(keep_individual),
+                   proportional=proportional, exponential=exponential,
+                   keep_individual=bool(keep_individual),
                    thresholds_ng_ml=thresholds, threshold_series=threshold_series,
                    method=method, rtol=float(rtol), atol=float(atol), max_steps=int(max_steps))
     if client is None:
@@ -586,6 +620,60 @@ def simulate_population(
         return Population(core)
     return Population(_simulate_on_dask(client, reference, regimen, times_min, n, seed, threads,
                                         given, covs, options, chunk_size))
+
+
+# -- published variability -----------------------------------------------------------------
+
+def _use_published(model: Any, variability: Any, correlation: Any, covariates: Any,
+                   residual_error: Any, override: Any, covs: Dict[str, np.ndarray],
+                   n: Optional[int], seed: Any) -> Tuple[Any, ...]:
+    """The arguments a published population runs with (see simulate_population)."""
+    for name, value in (("variability", variability), ("covariates", covariates),
+                        ("residual_error", residual_error)):
+        if isinstance(value, str) and value != "published":
+            raise ValueError(f"{_WHERE}: {name} must be 'published' or a dict, got {value!r}")
+    key, base_covs, options = _published.catalogue_of(model, _WHERE)
+    if variability == "published":
+        if correlation is not None:
+            raise ValueError(f"{_WHERE}: correlation must be None with variability='published' "
+                             f"(the published correlations are used), got {correlation!r}")
+        spec = _published.resolve(key, override, _WHERE)
+        variability, correlation = spec.variability, spec.correlation
+    else:
+        if override is not None:
+            raise ValueError(f"{_WHERE}: variability_override must be given only with "
+                             f"variability='published', got {override!r}")
+        spec = _published.resolve(key, {}, _WHERE) if _core.models_info(key)["variability"][
+            "parameters"] else _published.PublishedSpec(
+                key, {}, None, residual=None, covariates=list(
+                    _core.models_info(key)["variability"]["covariates"]))
+        spec.route_fractions = []
+    if residual_error == "published":
+        if spec.residual is None:
+            raise ValueError(f"{_WHERE}: residual_error must be a dict for {key}, whose source "
+                             f"publishes no residual error on Cp, got 'published'")
+        residual_error = {k: v for k, v in _published.residual_arguments(spec.residual).items()
+                          if v > 0.0}
+    if n is None:
+        sizes = {len(v) for v in covs.values()}
+        if not sizes:
+            raise ValueError(f"{_WHERE}: n must be given with published variability, got None")
+        n = max(sizes)
+    n = _count("n", n, 1)
+    seed_value = _count("seed", seed, 0)
+    per_subject: Dict[str, np.ndarray] = dict(covs)
+    if covariates == "published":
+        drawn = _published.draw_covariates(spec, n, seed_value, base_covs, _WHERE)
+        for k, v in drawn.items():
+            per_subject.setdefault(k, v)
+    if spec.route_fractions or per_subject:
+        for k, v in base_covs.items():
+            per_subject.setdefault(k, np.full(n, float(v)))
+        etas = _published.draw_route_etas(spec, n, seed_value)
+        for i, f in enumerate(spec.route_fractions):
+            per_subject[f"eta_{i}"] = etas[f["target"]]
+        model = _published.route_fraction_builder(key, options, spec)
+    return model, variability, correlation, per_subject, residual_error, spec
 
 
 # -- Dask ----------------------------------------------------------------------------------

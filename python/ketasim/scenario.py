@@ -40,7 +40,13 @@ _DOSE_KEYS: Dict[str, tuple] = {
     "dose": ("route", "dose_mg", "dose_mg_per_kg", "time_min", "position", "interval_min",
              "count"),
     "nasal_spray": ("dose_mg", "start_min", "device_mg", "interval_min", "route"),
+    # NONMEM dosing kinds (docs/datasets.md); a regimen with any of them runs as event records.
+    "steady_state": ("dose_mg", "dose_mg_per_kg", "time_min", "route", "compartment",
+                     "interval_min", "rate_mg_per_min", "mode", "count"),
+    "constant_infusion": ("rate_mg_per_min", "time_min", "route", "compartment", "mode"),
+    "reset": ("time_min",),
 }
+_EVENT_KINDS = ("steady_state", "constant_infusion", "reset")
 _TIME_GRID_KEYS = ("start", "stop", "step")
 
 
@@ -113,9 +119,50 @@ class Scenario:
     series: str = "cp"
     label: str = "scenario"
     source: str = "scenario"
+    #: With a steady_state, constant_infusion or reset entry: the whole regimen as event
+    #: records (time_min, evid, amount_mg, rate_mg_per_min, target, addl, ii_min, ss), run by
+    #: simulate_events() instead of simulate(); None otherwise.
+    events: Optional[List[tuple]] = None
+
+    def simulate_events(self) -> Dict[str, np.ndarray]:
+        """Runs a regimen of event records (``events``): the state at each output time, as
+        columns (time_min, cp_ng_ml, ce_ng_ml, <analyte>_ng_ml, <compartment>_mg). An output
+        at a dose's time sees the dose."""
+        assert self.events is not None
+        recs = sorted(self.events, key=lambda r: r[0])
+        obs = [(float(t), 0, 0.0, 0.0, "", 0, 0.0, 0) for t in self.times_min]
+        # Doses before observations at the same time (stable merge by time).
+        merged = sorted([(r, 0) for r in recs] + [(o, 1) for o in obs],
+                        key=lambda x: (x[0][0], x[1]))
+        rows = [r for r, _ in merged]
+        names = sorted({r[4] for r in rows if r[4]})
+        target = [names.index(r[4]) if r[4] else -1 for r in rows]
+        col = lambda k: np.array([float(r[k]) for r in rows])  # noqa: E731
+        try:
+            out = _core.simulate_events(
+                self.model, col(0), col(1), col(2), col(3), np.array(target, dtype=float),
+                names, col(5), col(6), col(7), method=self.method, rtol=self.rtol,
+                atol=self.atol, max_steps=self.max_steps)
+        except ValueError as exc:
+            raise ScenarioError(f"{self.source}: {exc}") from None
+        except SolverError as exc:
+            raise ScenarioError(f"{self.source}: {exc}") from None
+        keep = np.array([k for k, (_, is_obs) in enumerate(merged) if is_obs])
+        table: Dict[str, np.ndarray] = {"time_min": np.asarray(self.times_min, dtype=float),
+                                        "cp_ng_ml": out["cp_ng_ml"][keep]}
+        if out["ce_ng_ml"] is not None:
+            table["ce_ng_ml"] = out["ce_ng_ml"][keep]
+        for k, a in enumerate(out["analytes"]):
+            table[f"{a}_ng_ml"] = out["analyte_ng_ml"][keep, k]
+        for k, c in enumerate(out["compartments"]):
+            table[f"{c}_mg"] = out["amounts_mg"][keep, k]
+        return table
 
     def simulate(self) -> Result:
         """Runs the scenario; C++ errors come back as ScenarioError naming the key."""
+        if self.events is not None:
+            raise ScenarioError(f"{self.source}: regimen has steady_state, constant_infusion or "
+                                "reset entries: use Scenario.simulate_events()")
         try:
             return simulate(self.model, self.regimen, self.times_min, cast(Any, self.method),
                             rtol=self.rtol, atol=self.atol, max_steps=self.max_steps)
@@ -301,6 +348,55 @@ def _literature_ke0(rd: _Reader, spec: Dict[str, Any]) -> float:
 
 
 def _regimen(rd: _Reader, value: Any, model: Model, weight_kg: Optional[float]) -> Regimen:
+    return _regimen_and_events(rd, value, model, weight_kg)[0]
+
+
+def _event_records(rd: _Reader, kind: str, path: str, kw: Dict[str, Any]) -> List[tuple]:
+    """One regimen entry as event records (time, evid, amt, rate, target, addl, ii, ss)."""
+    if kind == "reset":
+        return [(kw.get("time_min", 0.0), 3, 0.0, 0.0, "", 0, 0.0, 0)]
+    target = kw.get("route") or kw.get("compartment") or ""
+    if "route" in kw and "compartment" in kw:
+        raise rd.error(f"{path}.compartment", "absent when route is given", kw["compartment"])
+    count = kw.get("count", 1)
+    if count < 1:
+        raise rd.error(f"{path}.count", ">= 1", count)
+    interval = kw.get("interval_min", 0.0)
+    mode = kw.get("mode", "reset")
+    if mode not in ("reset", "add"):
+        raise rd.error(f"{path}.mode", "one of [reset, add]", mode)
+    ss = 1 if mode == "reset" else 2
+    if kind == "constant_infusion":
+        if "rate_mg_per_min" not in kw:
+            raise rd.missing(f"{path}.rate_mg_per_min", "mg/min")
+        return [(kw.get("time_min", 0.0), 1, 0.0, kw["rate_mg_per_min"], target, 0, 0.0, ss)]
+    if kind == "steady_state":
+        if "dose_mg" not in kw:
+            raise rd.missing(f"{path}.dose_mg", "mg")
+        if "interval_min" not in kw:
+            raise rd.missing(f"{path}.interval_min", "min, the dosing interval")
+        return [(kw.get("time_min", 0.0), 1, kw["dose_mg"], kw.get("rate_mg_per_min", 0.0),
+                 target, count - 1, interval, ss)]
+    if kind == "nasal_spray" or kw.get("position", 1) != 1:
+        raise rd.error(path, "a bolus, infusion or dose at position 1 when the regimen has "
+                       "steady_state, constant_infusion or reset entries", kind)
+    if kind == "infusion":
+        duration = kw["duration_min"]
+        if "rate_mg_per_min" in kw:
+            rate = kw["rate_mg_per_min"]
+            amount = rate * duration
+        else:
+            amount = kw.get("dose_mg", 0.0)
+            rate = amount / duration if duration > 0 else 0.0
+        return [(kw.get("start_min", 0.0), 1, amount, rate, target, count - 1, interval, 0)]
+    return [(kw.get("time_min", 0.0), 1, kw["dose_mg"], 0.0, target, count - 1, interval, 0)]
+
+
+def _regimen_and_events(rd: _Reader, value: Any, model: Model,
+                        weight_kg: Optional[float]) -> tuple:
+    """The regimen, and its entries as event records (None unless an event kind is present)."""
+    entries: List[tuple] = []
+    has_event_kind = False
     if not isinstance(value, list):
         raise rd.error("regimen", "a list of doses [{\"infusion\": {...}}, ...]", value)
     regimen = Regimen()
@@ -322,7 +418,7 @@ def _regimen(rd: _Reader, value: Any, model: Model, weight_kg: Optional[float]) 
         for key, val in spec.items():
             if key in ("count", "position"):
                 kw[key] = rd.integer(val, f"{path}.{key}")
-            elif key in ("compartment", "route"):
+            elif key in ("compartment", "route", "mode"):
                 kw[key] = rd.string(val, f"{path}.{key}")
             else:
                 kw[key] = rd.number(val, f"{path}.{key}")
@@ -354,13 +450,26 @@ def _regimen(rd: _Reader, value: Any, model: Model, weight_kg: Optional[float]) 
             raise rd.missing(f"{path}.dose_mg", "mg, a whole number of devices")
         if kind == "infusion" and "duration_min" not in kw:
             raise rd.missing(f"{path}.duration_min", "min")
+        if kind in ("steady_state", "constant_infusion") and kw.get("route") is not None \
+                and kw["route"] not in routes:
+            raise rd.error(f"{path}.route",
+                           "one of the model's routes [" + ", ".join(routes) + "]", kw["route"])
+        entries.append((kind, path, dict(kw)))
+        if kind in _EVENT_KINDS:
+            has_event_kind = True
+            continue
         method = getattr(regimen, kind)
         if kind == "dose":
             route = kw.pop("route")
             _build(rd.source, path, lambda: method(route, **kw))
         else:
             _build(rd.source, path, lambda: method(**kw))
-    return regimen
+    if not has_event_kind:
+        return regimen, None
+    events: List[tuple] = []
+    for kind, path, kw in entries:
+        events.extend(_event_records(rd, kind, path, kw))
+    return regimen, events
 
 
 def _times(rd: _Reader, value: Any) -> np.ndarray:
@@ -403,7 +512,7 @@ def from_dict(data: Any, source: str = "scenario") -> Scenario:
     model = _model(rd, spec["model"])
     if "regimen" not in spec:
         raise rd.missing("regimen", "a list of doses")
-    regimen = _regimen(rd, spec["regimen"], model, weight)
+    regimen, events = _regimen_and_events(rd, spec["regimen"], model, weight)
     if "times_min" not in spec:
         raise rd.missing("times_min", "a list of times or {\"start\", \"stop\", \"step\"}")
     times = _times(rd, spec["times_min"])
@@ -428,6 +537,11 @@ def from_dict(data: Any, source: str = "scenario") -> Scenario:
         if series not in ("cp", "ce"):
             raise rd.error("series", "one of [cp, ce]", series)
         sc.series = series
+    sc.events = events
+    if events is not None and sc.threshold_ng_ml is not None:
+        raise rd.error("threshold_ng_ml", "absent when the regimen has steady_state, "
+                       "constant_infusion or reset entries (onset metrics need a regimen "
+                       "without them)", sc.threshold_ng_ml)
     if sc.series == "ce" and sc.threshold_ng_ml is not None and not model.has_effect_site:
         raise rd.missing("model.ke0", "1/min, for Ce onset metrics; or set \"series\": \"cp\"")
     return sc

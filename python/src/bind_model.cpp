@@ -436,7 +436,7 @@ Parameters
 ka : float
     First-order absorption rate constant, 1/min (0: no depot).
 f : float
-    Bioavailability, in (0, 1].
+    Bioavailability, > 0 (above 1: relative to a reference route).
 tlag : float
     Lag time, min.
 duration : float
@@ -482,7 +482,7 @@ Absorption(ka=0.05, f=0.45, tlag=0)
       .def_property(
           "f", [](const Absorption& a) { return a.f; },
           [](Absorption& a, Arg<double> v) { a.f = as_double(v, "Absorption", "f"); },
-          "Bioavailability, in (0, 1].")
+          "Bioavailability, > 0 (above 1: relative to a reference route).")
       .def_property(
           "tlag", [](const Absorption& a) { return a.tlag; },
           [](Absorption& a, Arg<double> v) { a.tlag = as_double(v, "Absorption", "tlag"); },
@@ -502,7 +502,7 @@ Absorption(ka=0.05, f=0.45, tlag=0)
       .def_readwrite("name", &Absorption::name, "Path name (for routes with several paths).")
       .def("__repr__", &absorption_repr);
 
-  py::class_<Model> model(m, "Model", kModelDoc);
+  py::class_<Model> model(m, "Model", py::dynamic_attr(), kModelDoc);
   model
       .def(py::init(&make_mammillary), py::kw_only(), py::arg("cl") = py::none(),
            py::arg("v1") = py::none(), py::arg("q2") = 0.0, py::arg("v2") = 0.0,

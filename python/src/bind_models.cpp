@@ -15,10 +15,6 @@
 namespace ketasim::python {
 namespace {
 
-py::object opt(const std::optional<double>& v) {
-  return v ? py::object(py::float_(*v)) : py::object(py::none());
-}
-
 py::object str_or_none(const std::string& s) {
   return s.empty() ? py::object(py::none()) : py::object(py::str(s));
 }
@@ -29,9 +25,73 @@ py::dict covariate_dict(const models::CovariateSpec& c) {
   d["description"] = c.description;
   d["min"] = c.min;
   d["max"] = c.max;
-  d["default"] = opt(c.default_value);
+  d["default"] = float_or_none(c.default_value);
   d["flag"] = c.flag;
   d["range_source"] = c.range_source;
+  return d;
+}
+
+/// The published variability as plain data (ks.models.info(key)["variability"]).
+py::dict variability_dict(const models::PublishedVariability& v) {
+  py::list params;
+  for (const auto& p : v.parameters) {
+    py::dict q;
+    q["published_name"] = p.published_name;
+    q["parameter"] = str_or_none(p.parameter);
+    q["target"] = str_or_none(p.target);
+    q["scale"] = std::string(models::to_string(p.scale));
+    q["published"] = p.published;
+    q["published_as"] = p.published_as;
+    q["sd"] = p.sd;
+    q["conversion"] = p.conversion;
+    q["source"] = p.source;
+    params.append(q);
+  }
+  py::list corr;
+  for (const auto& c : v.correlations) {
+    py::dict q;
+    q["a"] = c.a;
+    q["b"] = c.b;
+    q["published"] = c.published;
+    q["published_as"] = c.published_as;
+    q["correlation"] = c.correlation;
+    q["source"] = c.source;
+    corr.append(q);
+  }
+  py::list res;
+  for (const auto& r : v.residuals) {
+    py::dict q;
+    q["analyte"] = r.analyte;
+    q["kind"] = r.kind == models::ResidualKind::exponential
+                    ? std::string("exponential")
+                    : std::string(models::to_string(r.kind));
+    q["proportional"] = r.proportional;
+    q["additive_ng_ml"] = r.additive_ng_ml;
+    q["exponential"] = r.exponential;
+    q["published"] = r.published;
+    q["source"] = r.source;
+    res.append(q);
+  }
+  py::list cov;
+  for (const auto& c : v.covariates) {
+    py::dict q;
+    q["covariate"] = c.covariate;
+    q["kind"] = c.kind;
+    q["mean"] = c.mean;
+    q["sd"] = c.sd;
+    q["min"] = c.min;
+    q["max"] = c.max;
+    q["given_flag"] = str_or_none(c.given_flag);
+    q["published"] = c.published;
+    q["source"] = c.source;
+    cov.append(q);
+  }
+  py::dict d;
+  d["parameters"] = params;
+  d["correlations"] = corr;
+  d["residuals"] = res;
+  d["covariates"] = cov;
+  d["omitted"] = v.omitted;
   return d;
 }
 
@@ -54,7 +114,7 @@ py::dict info_dict(const models::ModelInfo& i) {
   d["covariates"] = cov;
   py::dict ke0;
   ke0["kind"] = std::string(models::to_string(i.ke0.kind));
-  ke0["ke0_per_min"] = opt(i.ke0.ke0_per_min);
+  ke0["ke0_per_min"] = float_or_none(i.ke0.ke0_per_min);
   ke0["text"] = i.ke0.text;
   d["ke0"] = ke0;
   py::list params;
@@ -73,6 +133,7 @@ py::dict info_dict(const models::ModelInfo& i) {
   d["verification"] = i.verification;
   d["notes"] = i.notes;
   d["published_model"] = i.published_model;
+  d["variability"] = variability_dict(i.variability);
   return d;
 }
 

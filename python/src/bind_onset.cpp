@@ -19,10 +19,6 @@ Series parse_series(const std::string& name, const char* where) {
 
 const char* series_name(Series s) { return s == Series::cp ? "cp" : "ce"; }
 
-py::object opt(const std::optional<double>& v) {
-  return v ? py::object(py::float_(*v)) : py::object(py::none());
-}
-
 std::string fmt(const std::optional<double>& v) {
   if (!v) return "None";
   std::ostringstream os;
@@ -37,11 +33,11 @@ py::dict metrics_dict(const OnsetMetrics& m) {
   d["threshold_ng_ml"] = m.threshold_ng_ml;
   d["cmax_ng_ml"] = m.cmax_ng_ml;
   d["tmax_min"] = m.tmax_min;
-  d["ce_max_ng_ml"] = opt(m.ce_max_ng_ml);
-  d["ce_tmax_min"] = opt(m.ce_tmax_min);
+  d["ce_max_ng_ml"] = float_or_none(m.ce_max_ng_ml);
+  d["ce_tmax_min"] = float_or_none(m.ce_tmax_min);
   d["auc_ng_min_ml"] = m.auc_ng_min_ml;
-  d["t_onset_min"] = opt(m.t_onset_min);
-  d["t_offset_min"] = opt(m.t_offset_min);
+  d["t_onset_min"] = float_or_none(m.t_onset_min);
+  d["t_offset_min"] = float_or_none(m.t_offset_min);
   d["time_above_min"] = m.time_above_min;
   return d;
 }

@@ -424,9 +424,9 @@ value per subject.
          Arg<std::uint64_t> seed, Arg<std::size_t> first_subject, const py::object& variability,
          const py::object& correlation, const py::object& parameters, const py::object& covariates,
          const py::object& model_for, Arg<double> additive_ng_ml, Arg<double> proportional,
-         Arg<unsigned> threads, Arg<bool> keep_individual, Arg<Doubles> thresholds_ng_ml,
-         Arg<std::string> threshold_series, Arg<std::string> method, Arg<double> rtol,
-         Arg<double> atol, Arg<std::size_t> max_steps) {
+         Arg<double> exponential, Arg<unsigned> threads, Arg<bool> keep_individual,
+         Arg<Doubles> thresholds_ng_ml, Arg<std::string> threshold_series, Arg<std::string> method,
+         Arg<double> rtol, Arg<double> atol, Arg<std::size_t> max_steps) {
         constexpr const char* w = "simulate_population";
         const Doubles times_array = as_times(times_min, w);
         const std::vector<double> times(times_array.data(),
@@ -474,7 +474,8 @@ value per subject.
           };
         }
         spec.residual = {.additive_ng_ml = as_double(additive_ng_ml, w, "additive_ng_ml"),
-                         .proportional = as_double(proportional, w, "proportional")};
+                         .proportional = as_double(proportional, w, "proportional"),
+                         .exponential = as_double(exponential, w, "exponential")};
         PopulationOptions opt;
         opt.threads = as_int(threads, w, "threads");
         opt.keep_individual = as_bool(keep_individual, w, "keep_individual");
@@ -496,10 +497,11 @@ value per subject.
       py::arg("seed") = 0, py::arg("first_subject") = 0, py::arg("variability") = py::none(),
       py::arg("correlation") = py::none(), py::arg("parameters") = py::none(),
       py::arg("covariates") = py::none(), py::arg("model_for") = py::none(),
-      py::arg("additive_ng_ml") = 0.0, py::arg("proportional") = 0.0, py::arg("threads") = 0,
-      py::arg("keep_individual") = true, py::arg("thresholds_ng_ml") = py::tuple(),
-      py::arg("threshold_series") = "cp", py::arg("method") = "exact", py::arg("rtol") = 1e-8,
-      py::arg("atol") = 1e-9, py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
+      py::arg("additive_ng_ml") = 0.0, py::arg("proportional") = 0.0, py::arg("exponential") = 0.0,
+      py::arg("threads") = 0, py::arg("keep_individual") = true,
+      py::arg("thresholds_ng_ml") = py::tuple(), py::arg("threshold_series") = "cp",
+      py::arg("method") = "exact", py::arg("rtol") = 1e-8, py::arg("atol") = 1e-9,
+      py::arg("max_steps") = 1'000'000, kSimulatePopulationDoc);
 }
 
 }  // namespace ketasim::python

@@ -25,6 +25,7 @@ void bind_simulate(py::module_& m);
 void bind_onset(py::module_& m);
 void bind_models(py::module_& m);
 void bind_population(py::module_& m);
+void bind_events(py::module_& m);
 void bind_tci(py::module_& m);
 
 /// A read-only 1-D float64 NumPy view of n doubles (stride in bytes) that keeps `base` alive.
@@ -45,6 +46,11 @@ inline py::array view(const double* data, py::ssize_t rows, py::ssize_t cols,
 }
 
 /// Moves a vector into a 1-D float64 NumPy array that owns it (no element copy).
+/// A float, or None for an empty optional.
+inline py::object float_or_none(const std::optional<double>& v) {
+  return v ? py::object(py::float_(*v)) : py::object(py::none());
+}
+
 inline py::array to_numpy(std::vector<double>&& v) {
   auto* owned = new std::vector<double>(std::move(v));
   py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<double>*>(p); });

@@ -13,5 +13,6 @@ PYBIND11_MODULE(_core, m) {
   bind_onset(m);
   bind_models(m);
   bind_population(m);
+  bind_events(m);
   bind_tci(m);
 }

@@ -313,6 +313,12 @@ def test_compare_population_prints_fractions_and_writes_bands(tmp_path, capsys):
     assert cli.main(["compare", "--population", "200", "--no-plot", "--csv", str(csv_path)]) == 0
     out = capsys.readouterr().out
     assert "population: 200 virtual subjects per regimen (seed 7)" in out
+    # Each arm says where its variability comes from: Perez-Ruixo's published Table 3; Kamp
+    # 2020's is not traced, so the illustrative SD, said so.
+    assert ("published between-subject variability of perezruixo2021 (Perez-Ruixo 2021 "
+            "Table 3") in out
+    assert "kamp2020 publishes no between-subject variability ketasim could trace, so " \
+           "illustrative SD 0.3" in out
     assert "reached 70 by 30 min" in out
     table = (tmp_path / "cmp_population.csv").read_text().splitlines()
     header = table[0].split(",")

@@ -53,3 +53,8 @@ def test_population_block_runs_on_the_quickstart_model():
     onset = pop.onset_min(70)
     reached_by_60 = np.mean(np.isfinite(onset) & (onset <= 60.0))
     assert abs(reached[60] - reached_by_60) <= 1.0 / 2000
+
+
+def test_virtual_trial_block_is_taken_from_the_example():
+    code = block("python", "### Virtual trials and individual fits")
+    assert code in (ROOT / "examples" / "python" / "virtual_trial.py").read_text()

@@ -54,22 +54,26 @@ inline double rate_bound(const Eigen::MatrixXd& a) {
   return 2.0 * a.diagonal().cwiseAbs().maxCoeff();
 }
 
-/// The analysis of one window of one solution. Stepper provides
-///   void set_input(const Eigen::VectorXd& b)  (input for the coming piece, in force after its
-///   start) void advance(Eigen::VectorXd& x, double t0, double dt)  (march from t0 by dt, no event
-///   inside) void probe(const Eigen::VectorXd& x0, double t0, double dt, Eigen::VectorXd& x)  (the
-///   same,
-///        for one-off evaluations by the root finders, x0 unchanged)
-///   void derivative(const Eigen::VectorXd& x, double t_piece, const Eigen::VectorXd& b,
-///                   Eigen::VectorXd& dx)  (dx/dt under the piece's input)
-///   bool linear() const  (dx/dt = A x + b exactly, so that y'' = c A dx)
+/// The analysis of one window of one solution. A Stepper provides:
+/// - set_input(b): the input for the coming piece, in force after its start;
+/// - advance(x, t0, dt): march x from t0 by dt, no event inside;
+/// - probe(x0, t0, dt, x): the same into x, x0 unchanged (one-off evaluations for the roots);
+/// - derivative(x, t_piece, b, dx): dx/dt under the piece's input;
+/// - linear(): dx/dt = A x + b exactly, so that y'' = c A dx;
+/// - closed_form: the solution is A's exact one, so that probes may sum its Taylor series.
 template <class Stepper>
 class SeriesAnalysis {
  public:
   SeriesAnalysis(const System& sys, Stepper& st, std::span<const SeriesSpec> specs,
                  std::span<SeriesMetrics> out)
-      : sys_(sys), st_(st), specs_(specs), out_(out), rho_(rate_bound(sys.a)) {
+      : sys_(sys),
+        st_(st),
+        specs_(specs),
+        out_(out),
+        rho_(rate_bound(sys.a)),
+        norm1_(sys.a.cwiseAbs().colwise().sum().maxCoeff()) {
     const auto n = sys.layout.size;
+    w_.resize(n, kMaxTaylorTerms + 1);
     x_.setZero(n);
     b_.setZero(n);
     rows_.resize(static_cast<Eigen::Index>(specs.size()), n);
@@ -140,6 +144,7 @@ class SeriesAnalysis {
     prev_x_ = x_;
     prev_s_ = s;
     st_.derivative(prev_x_, p0, b_, prev_d_);
+    terms_ = 0;
     // Level 0 is [0, h0]; level k >= 1 is [h0 2^(k-1), h0 2^k]: each in kStepsPerLevel equal
     // steps, so that a level's step is exactly twice the previous one's.
     double level_start = 0.0, level_len = h0;
@@ -194,8 +199,11 @@ class SeriesAnalysis {
       } else if (st_.linear() && ga * gb > 0.0) {
         const double ca = sc * rows_.row(static_cast<Eigen::Index>(k)).dot(prev_d_);
         const double cb = sc * rows_.row(static_cast<Eigen::Index>(k)).dot(cur_d_);
-        if ((ca > 0.0 && cb < 0.0) || (ca < 0.0 && cb > 0.0)) {
-          // The slope has an extremum inside: if it changes sign there, two extrema.
+        // The slope has an extremum inside when the curvature changes sign. Only a minimum of a
+        // positive slope (curvature - to +) or a maximum of a negative one (+ to -) can cross
+        // zero: then the slope changes sign twice, two extrema. The other way round the slope's
+        // extremum lies beyond its values at both ends, which have the same sign.
+        if ((ga > 0.0 && ca < 0.0 && cb > 0.0) || (ga < 0.0 && ca > 0.0 && cb < 0.0)) {
           const double c = curvature_root(k, p0, prev_s_, s, ca, cb);
           const double gc = slope_at(k, p0, c);
           if ((gc > 0.0) != (ga > 0.0) && gc != 0.0) {
@@ -231,6 +239,7 @@ class SeriesAnalysis {
     prev_x_ = x_;
     prev_s_ = s;
     prev_d_ = cur_d_;
+    terms_ = 0;
   }
 
   /// A node at time t (x after the events at t): a jump from the value just before t is a
@@ -281,14 +290,52 @@ class SeriesAnalysis {
 
   // ---- evaluations inside the current bracket, from its start state (prev_x_ at prev_s_) ----
 
+  /// px_, pd_: the state and its derivative at s. On the exact solution, a point within
+  /// 1 / |A|_1 of the bracket's start is summed from the Taylor series there (below); beyond,
+  /// or on another solution, the stepper steps to it.
   void probe(double p0, double s) {
-    st_.probe(prev_x_, p0 + prev_s_, s - prev_s_, px_);
+    const double d = s - prev_s_;
+    if constexpr (Stepper::closed_form) {
+      if (norm1_ * d <= 1.0) {
+        taylor(d);
+        return;
+      }
+    }
+    st_.probe(prev_x_, p0 + prev_s_, d, px_);
     st_.derivative(px_, p0, b_, pd_);
   }
   double value_at(std::size_t k, double p0, double s) {
     if (s == prev_s_) return value(k, prev_x_);
-    st_.probe(prev_x_, p0 + prev_s_, s - prev_s_, px_);
+    probe(p0, s);
     return value(k, px_);
+  }
+
+  /// The exact solution d after the bracket's start x0 under constant input b:
+  ///   x(d) = x0 + sum_{k>=1} d^k / k! w_{k-1},  x'(d) = sum_{k>=0} d^k / k! w_k,
+  /// with w_0 = A x0 + b (prev_d_) and w_k = A w_{k-1}, built once per bracket as probes need
+  /// them. With |A|_1 d <= 1 the k-th term is at most |w_0|_1 d^k |A|_1^k / k! <= |w_0|_1 / k!:
+  /// the sum stops once that bound, relative to |w_0|_1 d (the scale of the increment), is below
+  /// 1e-17, and no term is larger than the first (no cancellation beyond a factor e).
+  void taylor(double d) {
+    px_ = prev_x_;
+    pd_ = prev_d_;
+    const double r = norm1_ * d;
+    double c = 1.0, bound = 1.0;  // c = d^k / k!, bound = r^k / k!
+    for (int k = 1; k <= kMaxTaylorTerms; ++k) {
+      c *= d / k;
+      bound *= r / k;
+      while (terms_ < k + 1) {  // w_k
+        if (terms_ == 0) {
+          w_.col(0) = prev_d_;
+        } else {
+          w_.col(terms_).noalias() = sys_.a * w_.col(terms_ - 1);
+        }
+        ++terms_;
+      }
+      px_.noalias() += c * w_.col(k - 1);
+      pd_.noalias() += c * w_.col(k);
+      if (bound <= 1e-17) break;
+    }
   }
   double slope_at(std::size_t k, double p0, double s) {
     probe(p0, s);
@@ -363,7 +410,11 @@ class SeriesAnalysis {
   std::span<const SeriesSpec> specs_;
   std::span<SeriesMetrics> out_;
   double rho_;
+  double norm1_;          ///< |A|_1: Taylor probes reach 1 / norm1_ from a bracket's start
   Eigen::MatrixXd rows_;  ///< row `index` of A for each series
+  static constexpr int kMaxTaylorTerms = 24;  ///< 1 / 24! < 1e-23: never reached
+  Eigen::MatrixXd w_;  ///< w_k = A^k (A x0 + b) for the current bracket, k < terms_
+  int terms_ = 0;
   std::vector<Running> state_;
   Eigen::VectorXd x_, b_, prev_x_, prev_d_, cur_d_, px_, pd_;
   double prev_s_ = 0.0;
@@ -391,6 +442,7 @@ struct ExactStepper {
     d += b;
   }
   static constexpr bool linear() { return true; }
+  static constexpr bool closed_form = true;  ///< dx/dt = A x + b solved exactly: Taylor probes
 };
 
 /// Steps any continuous solution through its Evaluator (the ODE solver's, nonlinear or not).
@@ -407,6 +459,7 @@ struct EvaluatorStepper {
     ev.derivative(x, t_piece, d);
   }
   bool linear() const { return ev.linear(); }
+  static constexpr bool closed_form = false;  ///< the solver's own solution, stepped to
 };
 
 /// Runs the analysis of specs over [t_first, t_last] of sys with the given stepper.

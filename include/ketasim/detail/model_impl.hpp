@@ -65,8 +65,8 @@ inline void check_parameter(std::string_view where, std::string_view name, Param
                             double v) {
   const auto unit = unit_of(kind);
   switch (kind) {
-    case ParameterKind::f:
-      KETASIM_CHECK(std::isfinite(v) && v > 0.0 && v <= 1.0, where, name, "in (0, 1]", v);
+    case ParameterKind::f:  // relative bioavailability: above 1 allowed, as in NONMEM
+      KETASIM_CHECK(std::isfinite(v) && v > 0.0, where, name, "> 0", v);
       return;
     case ParameterKind::tlag:
     case ParameterKind::duration:

@@ -218,6 +218,12 @@ inline PopulationPlan plan_population(const Model& model, std::span<const double
                 "residual additive_ng_ml", ">= 0 ng/mL", p.residual.additive_ng_ml, "ng/mL");
   KETASIM_CHECK(std::isfinite(p.residual.proportional) && p.residual.proportional >= 0.0, where,
                 "residual proportional", ">= 0", p.residual.proportional);
+  KETASIM_CHECK(std::isfinite(p.residual.exponential) && p.residual.exponential >= 0.0, where,
+                "residual exponential", ">= 0", p.residual.exponential);
+  KETASIM_CHECK(p.residual.exponential == 0.0 ||
+                    (p.residual.proportional == 0.0 && p.residual.additive_ng_ml == 0.0),
+                where, "residual exponential", "given alone (not with proportional or additive)",
+                p.residual.exponential);
 
   p.individual = opt.keep_individual;
   p.threshold_series = opt.threshold_series;

@@ -179,9 +179,14 @@ class SubjectWorker {
     return out;
   }
 
-  /// Simulated measurements: obs = Cp (1 + proportional e1) + additive e2.
+  /// Simulated measurements: obs = Cp (1 + proportional e1) + additive e2, or Cp exp(sd e).
   void add_residual(SubjectRng& rng, const CurveRows& rows) {
     const double prop = job_.plan.residual.proportional, add = job_.plan.residual.additive_ng_ml;
+    if (const double sd = job_.plan.residual.exponential; sd > 0.0) {
+      for (std::size_t i = 0; i < job_.times.size(); ++i)
+        rows.observed[i] = rows.cp[i] * std::exp(sd * rng.normal());
+      return;
+    }
     for (std::size_t i = 0; i < job_.times.size(); ++i) {
       const double e1 = rng.normal();
       const double e2 = rng.normal();

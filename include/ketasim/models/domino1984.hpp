@@ -75,6 +75,10 @@ inline const ModelInfo& domino1984_info() {
         "Constants identical in stanpumpR R/drugs_ketamine.R (03ef468) and opentiva ketamine.py "
         "(4c6b38c); the paper could not be read, so no concentration it publishes is reproduced "
         "here: the table shows the published constants read back from the built model.";
+    i.variability.omitted = {
+        "Domino 1984's constants are known here only as opentiva and stanpumpR carry them "
+        "(typical values); the paper could not be read, so no between-subject variability or "
+        "residual error is traced and none is given rather than one invented"};
     return i;
   }();
   return info;

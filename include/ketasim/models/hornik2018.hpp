@@ -84,6 +84,10 @@ inline const ModelInfo& hornik2018_info() {
         "Structure, exponents, IM F and the dosing statement verified in the "
         "abstract; typical values from opentiva (not checked against the paper); "
         "IM absorption rate not found, so no IM route.";
+    i.variability.omitted = {
+        "between-subject variability and residual error: not in the abstract, and the paper's "
+        "table could not be read here (opentiva carries typical values only); none is given rather "
+        "than one invented"};
     return i;
   }();
   return info;

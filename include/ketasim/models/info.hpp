@@ -17,6 +17,7 @@
 #include "ketasim/error.hpp"
 #include "ketasim/model.hpp"
 #include "ketasim/models/sleigh2019.hpp"
+#include "ketasim/models/variability.hpp"
 
 namespace ketasim::models {
 
@@ -99,6 +100,9 @@ struct ModelInfo {
   std::string verification;  ///< what was checked against what, and what could not be
   std::string notes;
   bool published_model = true;  ///< false for a composite that no paper published as one model
+  /// Between-subject variability, residual error and covariate distribution as published
+  /// (empty, with the reason in `omitted`, when the source gives none that can be traced).
+  PublishedVariability variability;
 };
 
 /// Covariate values by name (weight_kg, age_yr, asian, ...).

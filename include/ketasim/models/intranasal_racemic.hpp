@@ -118,6 +118,9 @@ inline const ModelInfo& intranasal_racemic_info() {
                                 "pharmacotherapy2022 (F 0.13, Tmax 14 min), "
                                 "yanagihara2003 (F 0.45, Tmax 20 min).");
     i.published_model = false;
+    i.variability.omitted = {
+        "a composite of an IV model and a nasal depot, not a published population model: no "
+        "published variability exists for it as a whole"};
     return i;
   }();
   return info;

@@ -117,6 +117,10 @@ inline const ModelInfo& kamp2020_info() {
         "Cp is the ARTERIAL concentration (cp_site), and ketasim compare plots it. Venous "
         "concentrations lag arterial ones and, after an infusion, exceed them (Kamp 2020 "
         "abstract; Henthorn 2018, Anesthesiology 129:260).";
+    i.variability.omitted = {
+        "between-subject variability and residual error of the raw-data model: in the paper's "
+        "table, which could not be read here (the public encodings carry typical values only); "
+        "none is given rather than one invented"};
     return i;
   }();
   return info;

@@ -314,10 +314,26 @@ def _population(args: argparse.Namespace, arms: List[Arm], times: np.ndarray,
 
     n, sd, thr = args.population, args.iiv_sd, args.threshold_ng_ml
     pops = {}
+    sources = []
     for arm in arms:
-        varying = {name: sd for name in arm.model.parameter_names() if not name.endswith(".f")}
+        variability: Any = {name: sd for name in arm.model.parameter_names()
+                            if not name.endswith(".f")}
+        said = (f"illustrative SD {sd:g} of the log-parameter on every parameter except "
+                f"bioavailability (not published)")
+        key = (getattr(arm.model, "catalogue", None) or {}).get("key")
+        if args.variability == "published" and key is not None:
+            published = catalogue.info(key)["variability"]
+            if published["parameters"]:
+                variability = "published"
+                said = (f"published between-subject variability of {key} ("
+                        + "; ".join(sorted({p["source"] for p in published["parameters"]}))
+                        + ")")
+            else:
+                said = (f"{key} publishes no between-subject variability ketasim could trace, "
+                        f"so {said}")
+        sources.append(f"  {arm.label}: {said}")
         pops[arm.label] = simulate_population(arm.model, arm.regimen, times, n=n, seed=args.seed,
-                                              variability=varying, thresholds_ng_ml=[thr],
+                                              variability=variability, thresholds_ng_ml=[thr],
                                               threshold_series="ce", keep_individual=False)
     marks = [t for t in _REACHED_BY_MIN if t <= times[-1]]
     head = (["regimen"] + [f"reached {thr:g} by {t:g} min" for t in marks]
@@ -343,9 +359,10 @@ def _population(args: argparse.Namespace, arms: List[Arm], times: np.ndarray,
         cells.append(f"{q[1]:.0f} ({q[0]:.0f}-{q[2]:.0f})")
         rows.append(cells)
     print("", file=out)
-    print(f"population: {n} virtual subjects per regimen (seed {args.seed}); SD {sd:g} of the "
-          f"log-parameter on every parameter except bioavailability (illustrative, not "
-          f"published variability)", file=out)
+    print(f"population: {n} virtual subjects per regimen (seed {args.seed}); variability:",
+          file=out)
+    for line in sources:
+        print(line, file=out)
     print(format_table(head, rows, numeric=False), file=out)
 
     table: Dict[str, np.ndarray] = {"time_min": times}
@@ -360,8 +377,10 @@ def _population(args: argparse.Namespace, arms: List[Arm], times: np.ndarray,
         png = with_suffix(figure_path(args.png, "--png"), "_population")
         draw(png, lambda plot: plot.population(
             pops, threshold_ng_ml=thr, series="ce",
-            title=f"{n} virtual subjects per regimen (illustrative variability, "
-                  f"SD {sd:g} of log-parameters)"))
+            title=f"{n} virtual subjects per regimen ("
+                  + ("published variability where the source gives it, else illustrative "
+                     f"SD {sd:g}" if args.variability == "published"
+                     else f"illustrative variability, SD {sd:g} of log-parameters") + ")"))
         print(f"population figure: {png}", file=out)
     print(f"population table:  {csv_path} (regimen1.. in the order above)", file=out)
 
@@ -465,9 +484,14 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
                    metavar="N",
                    help="also simulate each regimen in N virtual subjects (percentile bands, "
                         "fraction reaching the threshold by each time)")
+    p.add_argument("--variability", choices=["published", "illustrative"], default="published",
+                   help="with --population: each model's published between-subject variability "
+                        "(default; a model whose source publishes none gets --iiv-sd, and the "
+                        "output says which), or --iiv-sd on every model")
     p.add_argument("--iiv-sd", type=positive("--iiv-sd", ""), default=DEFAULT_IIV_SD,
-                   metavar="SD", help="with --population: SD of the log-parameters "
-                                      "(illustrative default 0.3, about 30 %%CV)")
+                   metavar="SD", help="with --population: SD of the log-parameters where no "
+                                      "published variability is used (illustrative default "
+                                      "0.3, about 30 %%CV)")
     p.add_argument("--seed", type=whole("--seed", 0, 2 ** 63 - 1), default=7, metavar="S",
                    help="with --population: random seed")
     p.set_defaults(run=run, check=check)

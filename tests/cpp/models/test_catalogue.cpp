@@ -195,3 +195,39 @@ TEST_CASE("catalogue: a preset is for the intranasal composite only", "[models][
   CHECK_THROWS_WITH(models::get("kamp2020", {{"weight_kg", 70.0}}, {.preset = "yanagihara2003"}),
                     Contains("preset must be given only for intranasal_racemic"));
 }
+
+TEST_CASE("catalogue: published variability names real parameters and converts as stated",
+          "[models][variability]") {
+  for (const auto& key : models::keys()) {
+    INFO(key);
+    const auto& v = models::info(key).variability;
+    const Model m = models::get(key, test::battery_covariates(key));
+    // A model without variability says why.
+    if (v.parameters.empty()) CHECK(!v.omitted.empty());
+    for (const auto& p : v.parameters) {
+      INFO(p.published_name);
+      CHECK(!p.source.empty());
+      CHECK(!p.conversion.empty());
+      CHECK((p.parameter.empty() ? !p.target.empty() : m.has_parameter(p.parameter)));
+      CHECK((std::isfinite(p.sd) && p.sd > 0.0));
+      if (p.published_as == "%CV")  // omega^2 = ln(1 + CV^2), computed here
+        CHECK_THAT(p.sd * p.sd,
+                   Catch::WithinRel(std::log(1.0 + std::pow(p.published / 100.0, 2)), 1e-12));
+    }
+    for (const auto& c : v.correlations) {
+      CHECK(m.has_parameter(c.a));
+      CHECK(m.has_parameter(c.b));
+      CHECK((c.correlation > -1.0 && c.correlation < 1.0));
+    }
+    for (const auto& r : v.residuals) CHECK((r.analyte == "cp" || m.has_parameter("cln")));
+  }
+  // Perez-Ruixo 2021 Table 3: kmet's IIV is blank, so it is left out, and said so.
+  const auto& pr = models::info("perezruixo2021").variability;
+  for (const auto& p : pr.parameters) CHECK(p.parameter != "kmet");
+  CHECK_THAT(pr.omitted.front(), Contains("kmet"));
+  CHECK(pr.parameters.size() == 11);
+  // Otto 2021 supplement: covariance 0.02261 between Vd (0.084177) and CL (0.026048).
+  const auto& ot = models::info("otto2021").variability;
+  CHECK_THAT(ot.correlations.at(0).correlation, Catch::WithinAbs(0.4829, 1e-4));
+  CHECK_THAT(ot.residuals.at(0).proportional, Catch::WithinAbs(0.2361, 1e-4));
+}

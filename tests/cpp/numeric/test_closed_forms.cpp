@@ -8,16 +8,6 @@ using namespace ketasim;
 
 namespace {
 
-// Worst relative error of a series against a formula, relative to the formula's peak.
-template <class F>
-double worst_error(const std::vector<double>& t, const std::vector<double>& got, F&& expected) {
-  double peak = 0.0, worst = 0.0;
-  for (double ti : t) peak = std::max(peak, std::abs(expected(ti)));
-  for (std::size_t i = 0; i < t.size(); ++i)
-    worst = std::max(worst, std::abs(got[i] - expected(t[i])) / peak);
-  return worst;
-}
-
 const Method kMethods[] = {Method::exact, Method::ode, Method::ode_stiff};
 const char* const kNames[] = {"exact", "ode", "ode_stiff"};
 constexpr double kTol[] = {1e-12, 1e-8, 1e-7};
@@ -35,8 +25,9 @@ TEST_CASE("closed form: one-compartment IV bolus", "[numeric]") {
   const auto t = test::grid(0.0, 300.0, 0.5);
   const Result res = simulate(m, r, t, tight(kMethods[k]));
   INFO(kNames[k]);
-  CHECK(worst_error(t, res.cp_ng_ml(),
-                    [&](double x) { return 1000.0 * dose / v * std::exp(-kel * x); }) < kTol[k]);
+  CHECK(test::worst_error(t, res.cp_ng_ml(), [&](double x) {
+          return 1000.0 * dose / v * std::exp(-kel * x);
+        }) < kTol[k]);
 }
 
 TEST_CASE("closed form: one-compartment infusion, during and after", "[numeric]") {
@@ -55,7 +46,7 @@ TEST_CASE("closed form: one-compartment infusion, during and after", "[numeric]"
     return 1000.0 * mg_l;
   };
   INFO(kNames[k]);
-  CHECK(worst_error(t, res.cp_ng_ml(), c) < kTol[k]);
+  CHECK(test::worst_error(t, res.cp_ng_ml(), c) < kTol[k]);
 }
 
 TEST_CASE("closed form: first-order absorption with lag (Bateman)", "[numeric]") {
@@ -73,7 +64,7 @@ TEST_CASE("closed form: first-order absorption with lag (Bateman)", "[numeric]")
     return 1000.0 * f * dose * ka / (v * (ka - kel)) * (std::exp(-kel * s) - std::exp(-ka * s));
   };
   INFO(kNames[k]);
-  CHECK(worst_error(t, res.cp_ng_ml(), c) < kTol[k]);
+  CHECK(test::worst_error(t, res.cp_ng_ml(), c) < kTol[k]);
 }
 
 TEST_CASE("closed form: absorption rate equal to elimination rate (degenerate Bateman)",
@@ -85,7 +76,7 @@ TEST_CASE("closed form: absorption rate equal to elimination rate (degenerate Ba
   r.dose("im", {.dose_mg = dose});
   const auto t = test::grid(0.0, 600.0, 2.0);
   const Result res = simulate(m, r, t);
-  CHECK(worst_error(t, res.cp_ng_ml(), [&](double x) {
+  CHECK(test::worst_error(t, res.cp_ng_ml(), [&](double x) {
           return 1000.0 * dose / v * kel * x * std::exp(-kel * x);
         }) < 1e-12);
 }
@@ -105,7 +96,7 @@ TEST_CASE("closed form: two-compartment bolus is biexponential in the macro cons
   const auto t = test::grid(0.0, 720.0, 1.0);
   const Result res = simulate(m, r, t, tight(kMethods[k]));
   INFO(kNames[k]);
-  CHECK(worst_error(t, res.cp_ng_ml(), [&](double x) {
+  CHECK(test::worst_error(t, res.cp_ng_ml(), [&](double x) {
           return 1000.0 * (a * std::exp(-alpha * x) + b * std::exp(-beta * x));
         }) < kTol[k]);
 }
@@ -119,7 +110,7 @@ TEST_CASE("closed form: effect site after a one-compartment bolus", "[numeric]")
   const auto t = test::grid(0.0, 240.0, 0.25);
   const Result res = simulate(m, r, t, tight(kMethods[k]));
   INFO(kNames[k]);
-  CHECK(worst_error(t, res.ce_ng_ml(), [&](double x) {
+  CHECK(test::worst_error(t, res.ce_ng_ml(), [&](double x) {
           return 1000.0 * dose / v * ke0 / (ke0 - kel) * (std::exp(-kel * x) - std::exp(-ke0 * x));
         }) < kTol[k]);
 }

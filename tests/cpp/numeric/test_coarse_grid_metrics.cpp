@@ -115,13 +115,13 @@ Truth dense_truth(const Model& m, const Regimen& r, const Dense& d, bool ce, dou
   return tr;
 }
 
-struct Case {
+struct GridCase {
   Model model;
   Regimen regimen;
   std::vector<double> breakpoints;
 };
 
-Case random_case(std::mt19937_64& rng) {
+GridCase random_grid_case(std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   auto log_uniform = [&](double lo, double hi) { return lo * std::pow(hi / lo, u(rng)); };
   const double v1 = log_uniform(3.0, 40.0);
@@ -138,7 +138,7 @@ Case random_case(std::mt19937_64& rng) {
   m.with_route("oral", Absorption{.ka = log_uniform(0.01, 2.0),
                                   .f = log_uniform(0.3, 1.0),
                                   .tlag = u(rng) < 0.5 ? log_uniform(0.5, 20.0) : 0.0});
-  Case c{std::move(m), {}, {}};
+  GridCase c{std::move(m), {}, {}};
   const int n_doses = 1 + static_cast<int>(u(rng) * 4);
   for (int k = 0; k < n_doses; ++k) {
     const double t = k == 0 && u(rng) < 0.5 ? 0.0 : std::round(u(rng) * 240.0 * 100) / 100;
@@ -168,7 +168,7 @@ TEST_CASE("metrics: peak and threshold times are independent of the output grid 
   std::uniform_real_distribution<double> u(0.0, 1.0);
   int checked_crossings = 0;
   for (int trial = 0; trial < 24; ++trial) {
-    Case c = random_case(rng);
+    GridCase c = random_grid_case(rng);
     const bool ce = trial % 2 == 1;
     // A coarse grid: a step of 7 to 60 min, from an offset start.
     const double step = 7.0 + u(rng) * 53.0;

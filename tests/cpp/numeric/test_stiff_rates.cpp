@@ -10,16 +10,6 @@ using namespace ketasim;
 
 namespace {
 
-// Worst error of got against expected(t), relative to the largest |expected|.
-template <class F>
-double worst_error(const std::vector<double>& t, const std::vector<double>& got, F&& expected) {
-  double peak = 0.0, worst = 0.0;
-  for (double ti : t) peak = std::max(peak, std::abs(expected(ti)));
-  for (std::size_t i = 0; i < t.size(); ++i)
-    worst = std::max(worst, std::abs(got[i] - expected(t[i])) / peak);
-  return worst;
-}
-
 double worst_difference(const std::vector<double>& a, const std::vector<double>& b) {
   double peak = 0.0, worst = 0.0;
   for (double x : b) peak = std::max(peak, std::abs(x));
@@ -59,14 +49,15 @@ TEST_CASE("stiff rates: absorption ka from 1e-1 to 1e17 /min, against Bateman an
   auto bateman = [&](double x) {
     return 1000.0 * kDose / kV1 * ka / (ka - k) * (std::exp(-k * x) - std::exp(-ka * x));
   };
-  const double e_closed = worst_error(t, res.cp_ng_ml(), bateman);
+  const double e_closed = test::worst_error(t, res.cp_ng_ml(), bateman);
   CHECK(e_closed < 1e-12);
   CHECK(worst_mass_error(res, kDose) < 1e-12);
   if (ka >= 1e8) {  // the IV bolus differs from the absorption by O(k / ka)
     std::vector<double> tt(t.begin() + 1, t.end()),
         got(res.cp_ng_ml().begin() + 1, res.cp_ng_ml().end());
-    CHECK(worst_error(tt, got, [&](double x) { return 1000.0 * kDose / kV1 * std::exp(-k * x); }) <
-          1e-12 + 2.0 * k / ka);
+    CHECK(test::worst_error(tt, got, [&](double x) {
+            return 1000.0 * kDose / kV1 * std::exp(-k * x);
+          }) < 1e-12 + 2.0 * k / ka);
   }
   if (ka <= 1e10) {
     const Result ode =
@@ -94,13 +85,13 @@ TEST_CASE(
            ((alpha - k21) * std::exp(-alpha * x) + (k21 - beta) * std::exp(-beta * x)) /
            (alpha - beta);
   };
-  CHECK(worst_error(t, res.cp_ng_ml(), biexp) < 1e-12);
+  CHECK(test::worst_error(t, res.cp_ng_ml(), biexp) < 1e-12);
   CHECK(worst_mass_error(res, kDose) < 1e-12);
   if (q2 >= 1e12) {  // one compartment of v1 + v2, to O(k10 / k12)
     std::vector<double> tt(t.begin() + 1, t.end()),
         got(res.cp_ng_ml().begin() + 1, res.cp_ng_ml().end());
     const double v = kV1 + kV2;
-    CHECK(worst_error(tt, got, [&](double x) {
+    CHECK(test::worst_error(tt, got, [&](double x) {
             return 1000.0 * kDose / v * std::exp(-kCl / v * x);
           }) < 1e-12 + 10.0 * k10 / k12);
   }

@@ -16,13 +16,6 @@ using Catch::Matchers::WithinRel;
 namespace {
 
 /// The reference problem: 35 mg IV over 40 min plus two 28 mg nasal devices 5 min apart.
-Regimen reference_regimen() {
-  Regimen r;
-  r.infusion({.dose_mg = 35.0, .start_min = 0.0, .duration_min = 40.0});
-  r.nasal_spray({.dose_mg = 56.0, .start_min = 0.0});
-  return r;
-}
-
 /// The model subject s was simulated with: the reference model with the population's values.
 Model subject_model(const Model& base, const Population& pop, std::size_t s) {
   Model m = base;
@@ -55,7 +48,7 @@ Moments moments(const std::vector<double>& x) {
 
 TEST_CASE("population: each subject is the single simulation of its parameters", "[population]") {
   const Model model = test::reference_model();
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(0.0, 720.0, 1.0);
   const Population pop = simulate_population(
       model, regimen, t,
@@ -89,7 +82,7 @@ TEST_CASE("population: each subject is the single simulation of its parameters",
 TEST_CASE("population: the same seed gives the same subjects whatever the number of threads",
           "[population]") {
   const Model model = test::reference_model();
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(0.0, 240.0, 2.0);
   const PopulationSpec spec{.n = 150,
                             .seed = 2026,
@@ -127,7 +120,7 @@ TEST_CASE("population: the same seed gives the same subjects whatever the number
 TEST_CASE("population: a chunk simulates exactly those subjects of the whole population",
           "[population]") {
   const Model model = test::reference_model();
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(0.0, 120.0, 1.0);
   PopulationSpec spec{.n = 100, .seed = 5, .variability = {{"cl", 0.3}, {"v2", 0.3}}};
   const bool keep = GENERATE(true, false);
@@ -159,7 +152,7 @@ TEST_CASE("population: log-normal variability has the SD asked for", "[populatio
   const Model model = test::reference_model();
   const std::vector<double> t{0.0, 60.0};
   const Population pop = simulate_population(
-      model, reference_regimen(), t,
+      model, test::reference_regimen(), t,
       {.n = 20000, .seed = 1, .variability = {{"cl", 0.3}, {"intranasal.ka", 0.5}}},
       {.keep_individual = false});
   for (const auto& [name, sd] : {std::pair{"cl", 0.3}, std::pair{"intranasal.ka", 0.5}}) {
@@ -230,7 +223,7 @@ TEST_CASE("population: bioavailability varies on the logit scale and stays withi
           "[population]") {
   const Model model = test::reference_model();  // intranasal.f = 0.45
   const Population pop = simulate_population(
-      model, reference_regimen(), std::vector<double>{0.0, 10.0},
+      model, test::reference_regimen(), std::vector<double>{0.0, 10.0},
       {.n = 4000, .seed = 3, .variability = {{"intranasal.f", 1.0}}}, {.keep_individual = false});
   std::vector<double> logit;
   for (double f : pop.parameter("intranasal.f")) {
@@ -246,7 +239,7 @@ TEST_CASE("population: bioavailability varies on the logit scale and stays withi
 
 TEST_CASE("population: per-subject parameters replace the typical values", "[population]") {
   const Model model = test::reference_model();
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(0.0, 180.0, 5.0);
   const std::vector<double> cl{0.6, 1.2, 2.4}, v1{10.0, 15.0, 30.0};
   const Population pop =
@@ -281,7 +274,7 @@ TEST_CASE("population: covariates feed the model builder", "[population]") {
     return m;
   };
   const std::vector<double> weights{50.0, 70.0, 95.0, 120.0};
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(0.0, 240.0, 1.0);
   const Population pop = simulate_population(
       base, regimen, t,
@@ -301,7 +294,7 @@ TEST_CASE("population: covariates feed the model builder", "[population]") {
 
 TEST_CASE("population: residual error has the SDs asked for", "[population]") {
   const Model model = test::reference_model();
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(10.0, 600.0, 10.0);
   SECTION("proportional") {
     const Population pop = simulate_population(
@@ -327,6 +320,18 @@ TEST_CASE("population: residual error has the SDs asked for", "[population]") {
     CHECK_THAT(m.mean, WithinAbs(0.0, 4.0 * 3.0 / std::sqrt(k)));
     CHECK_THAT(std::sqrt(m.var), WithinAbs(3.0, 4.0 * 3.0 / std::sqrt(2.0 * k)));
   }
+  SECTION("exponential (additive on log-transformed data)") {
+    const Population pop = simulate_population(
+        model, regimen, t, {.n = 400, .seed = 4, .residual = {.exponential = 0.276}});
+    std::vector<double> log_ratio;
+    for (Eigen::Index s = 0; s < 400; ++s)
+      for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(t.size()); ++i)
+        log_ratio.push_back(std::log(pop.cp_observed_ng_ml()(s, i) / pop.cp_ng_ml()(s, i)));
+    const Moments m = moments(log_ratio);
+    const double k = static_cast<double>(log_ratio.size());
+    CHECK_THAT(m.mean, WithinAbs(0.0, 4.0 * 0.276 / std::sqrt(k)));
+    CHECK_THAT(std::sqrt(m.var), WithinAbs(0.276, 4.0 * 0.276 / std::sqrt(2.0 * k)));
+  }
   SECTION("the predictions themselves carry no error") {
     const Population pop = simulate_population(
         model, regimen, t, {.n = 5, .seed = 4, .residual = {.additive_ng_ml = 3.0}});
@@ -337,7 +342,7 @@ TEST_CASE("population: residual error has the SDs asked for", "[population]") {
 
 TEST_CASE("population: exact and ODE populations agree", "[population]") {
   const Model model = test::reference_model();
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(0.0, 720.0, 1.0);
   const PopulationSpec spec{.n = 12, .seed = 8, .variability = {{"cl", 0.3}, {"ke0", 0.3}}};
   const Population ex = simulate_population(
@@ -362,8 +367,8 @@ TEST_CASE("population: exact and ODE populations agree", "[population]") {
 TEST_CASE("population: a copy is an independent value with its own curves", "[population]") {
   const auto t = test::grid(0.0, 240.0, 2.0);
   const PopulationSpec spec{.n = 60, .seed = 11, .variability = {{"cl", 0.3}}};
-  Population first =
-      simulate_population(test::reference_model(), reference_regimen(), t, spec, {.threads = 2});
+  Population first = simulate_population(test::reference_model(), test::reference_regimen(), t,
+                                         spec, {.threads = 2});
   const Population copy = first;
   CHECK(copy.cp_ng_ml().data() != first.cp_ng_ml().data());
   CHECK(copy.cp_ng_ml() == first.cp_ng_ml());

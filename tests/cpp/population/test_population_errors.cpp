@@ -62,14 +62,16 @@ TEST_CASE("population errors: given parameters, covariates and residual error", 
                     "got \"2 values\""));
   CHECK_THAT(message_of({.n = 3, .parameters = {{"cl", {1.0, -2.0, 1.0}}}}),
              Equals("simulate_population: parameters[\"cl\"][1] must be > 0 L/min, got -2 L/min"));
-  CHECK_THAT(message_of({.n = 2, .parameters = {{"intranasal.f", {0.5, 1.5}}}}),
-             Equals("simulate_population: parameters[\"intranasal.f\"][1] must be in (0, 1], "
-                    "got 1.5"));
+  CHECK_THAT(message_of({.n = 2, .parameters = {{"intranasal.f", {0.5, 0.0}}}}),
+             Equals("simulate_population: parameters[\"intranasal.f\"][1] must be > 0, got 0"));
   CHECK_THAT(message_of({.n = 2, .covariates = {{"weight_kg", {70.0, 80.0}}}}),
              Equals("simulate_population: model_for must be given when covariates are (it turns "
                     "them into a model), got \"none\""));
   CHECK_THAT(message_of({.n = 2, .residual = {.proportional = -0.1}}),
              Equals("simulate_population: residual proportional must be >= 0, got -0.1"));
+  CHECK_THAT(message_of({.n = 2, .residual = {.proportional = 0.1, .exponential = 0.2}}),
+             Equals("simulate_population: residual exponential must be given alone (not with "
+                    "proportional or additive), got 0.2"));
 }
 
 TEST_CASE("population errors: a builder's bad model names the subject", "[population]") {

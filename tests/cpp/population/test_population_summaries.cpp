@@ -14,13 +14,6 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
-Regimen reference_regimen() {
-  Regimen r;
-  r.infusion({.dose_mg = 35.0, .start_min = 0.0, .duration_min = 40.0});
-  r.nasal_spray({.dose_mg = 56.0, .start_min = 0.0});
-  return r;
-}
-
 /// numpy.percentile's default ("linear"): sorted x, h = p / 100 (n - 1), interpolated from the
 /// nearer order statistic (numpy's _lerp).
 double numpy_percentile(std::vector<double> x, double p) {
@@ -42,7 +35,7 @@ const PopulationSpec kSpec{
 TEST_CASE("population summaries: percentiles follow numpy's linear definition", "[population]") {
   const auto t = test::grid(0.0, 360.0, 3.0);
   const Population pop =
-      simulate_population(test::reference_model(), reference_regimen(), t, kSpec);
+      simulate_population(test::reference_model(), test::reference_regimen(), t, kSpec);
   const std::vector<double> pct{0.0, 2.5, 5.0, 33.3, 50.0, 95.0, 100.0};
   for (Output o : {Output::cp, Output::ce}) {
     const auto q = pop.percentiles(pct, o);
@@ -69,9 +62,9 @@ TEST_CASE("population summaries: without curves, percentiles stay within a bin o
   PopulationSpec spec = kSpec;
   spec.residual = {.additive_ng_ml = 2.0, .proportional = 0.1};
   const Population a =
-      simulate_population(test::reference_model(), reference_regimen(), t, spec, keep);
+      simulate_population(test::reference_model(), test::reference_regimen(), t, spec, keep);
   const Population b =
-      simulate_population(test::reference_model(), reference_regimen(), t, spec, summaries);
+      simulate_population(test::reference_model(), test::reference_regimen(), t, spec, summaries);
   CHECK_FALSE(b.has_individual());
   const std::vector<double> pct{5.0, 25.0, 50.0, 75.0, 95.0};
   for (Output o : {Output::cp, Output::ce, Output::cp_observed}) {
@@ -103,7 +96,7 @@ TEST_CASE("population summaries: without curves, percentiles stay within a bin o
 TEST_CASE("population summaries: onset times agree with ketasim::onset on the continuous curve",
           "[population]") {
   const Model model = test::reference_model();
-  const Regimen regimen = reference_regimen();
+  const Regimen regimen = test::reference_regimen();
   const auto t = test::grid(0.0, 720.0, 1.0);
   const double thr = GENERATE(40.0, 100.0, 160.0);
   const Population pop = simulate_population(
@@ -146,7 +139,7 @@ TEST_CASE("population summaries: the fraction over a threshold by each time is t
   const auto t = test::grid(0.0, 240.0, 1.0);
   const double thr = 100.0;
   const Population pop =
-      simulate_population(test::reference_model(), reference_regimen(), t, kSpec,
+      simulate_population(test::reference_model(), test::reference_regimen(), t, kSpec,
                           {.thresholds_ng_ml = {thr}, .threshold_series = Output::ce});
   const auto reached = pop.fraction_above(thr, Output::ce);
   const auto now = pop.fraction_above(thr, Output::ce, false);
@@ -169,7 +162,7 @@ TEST_CASE("population summaries: the fraction over a threshold by each time is t
   CHECK(reached.back() > 0.5);
   SECTION("a threshold not given up front is computed from the curves, identically") {
     const Population plain =
-        simulate_population(test::reference_model(), reference_regimen(), t, kSpec);
+        simulate_population(test::reference_model(), test::reference_regimen(), t, kSpec);
     CHECK(plain.fraction_above(thr, Output::ce) == reached);
     CHECK(plain.fraction_above(thr, Output::ce, false) == now);
   }
