@@ -552,8 +552,8 @@ function recompute() {
   let failed = errors.length > 0;
   if (!failed) {
     for (const arm of arms) {
-      // The TCI arm costs about 100 ms in the browser (the onset metrics on a schedule of ~1400
-      // infusion edges, bench/README.md): kept while its own inputs stay the same.
+      // The TCI arm is the costliest (a schedule of ~1400 infusion pieces and their onset
+      // metrics, bench/README.md): kept while its own inputs stay the same.
       const key = arm.tci ? JSON.stringify(arm.spec) : null;
       const r = key !== null && tciCache.key === key ? tciCache.result : CORE.simulateArm(arm.spec);
       if (key !== null && r.ok) tciCache = {key, result: r};
