@@ -41,4 +41,15 @@ double worst_error(const std::vector<double>& t, const std::vector<double>& got,
   return worst;
 }
 
+/// A root of f in [a, b] (f(a), f(b) of opposite signs) by 200 bisections: independent of
+/// ketasim's root finders.
+template <class F>
+double bisect(F&& f, double a, double b) {
+  for (int i = 0; i < 200; ++i) {
+    const double m = 0.5 * (a + b);
+    ((f(a) < 0.0) == (f(m) < 0.0) ? a : b) = m;
+  }
+  return 0.5 * (a + b);
+}
+
 }  // namespace ketasim::test

@@ -10,18 +10,6 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
-namespace {
-// Bisection on a formula, independent of ketasim's root finder.
-template <class F>
-double bisect(F&& f, double a, double b) {
-  for (int i = 0; i < 200; ++i) {
-    const double m = 0.5 * (a + b);
-    ((f(a) < 0.0) == (f(m) < 0.0) ? a : b) = m;
-  }
-  return 0.5 * (a + b);
-}
-}  // namespace
-
 TEST_CASE("onset: Tmax and Cmax of first-order absorption are refined between samples", "[onset]") {
   const double v = 40.0, kel = 0.025, ka = 0.08, dose = 50.0;
   const Model m =
@@ -61,8 +49,8 @@ TEST_CASE("onset: Ce threshold crossings against the closed form", "[onset]") {
     return 1000.0 * dose / v * ke0 / (ke0 - k) * (std::exp(-k * x) - std::exp(-ke0 * x));
   };
   const double tpeak = std::log(ke0 / k) / (ke0 - k);
-  const double up = bisect([&](double x) { return ce(x) - thr; }, 0.0, tpeak);
-  const double down = bisect([&](double x) { return ce(x) - thr; }, tpeak, 500.0);
+  const double up = test::bisect([&](double x) { return ce(x) - thr; }, 0.0, tpeak);
+  const double down = test::bisect([&](double x) { return ce(x) - thr; }, tpeak, 500.0);
   const auto t = test::grid(0.0, 240.0, 5.0);
   const OnsetMetrics o = onset(simulate(m, r, t), thr, Series::ce);
   REQUIRE(o.t_onset_min);

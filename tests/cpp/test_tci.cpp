@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "helpers.hpp"
 #include "ketasim/models/domino1984.hpp"
 #include "ketasim/tci.hpp"
 
@@ -18,15 +19,6 @@ using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 namespace {
-
-template <class F>
-double bisect(F&& f, double a, double b) {
-  for (int i = 0; i < 200; ++i) {
-    const double m = 0.5 * (a + b);
-    ((f(a) < 0.0) == (f(m) < 0.0) ? a : b) = m;
-  }
-  return 0.5 * (a + b);
-}
 
 std::vector<double> grid(double t0, double t1, double dt) {
   std::vector<double> t;
@@ -201,14 +193,15 @@ TEST_CASE("tci: effect mode reaches Ce in the shortest time the maximum rate all
   };
   auto peak_after = [&](double tstop) {  // time of the peak after stopping (dCe/ds = 0)
     auto slope = [&](double s) { return (after(tstop, s + 1e-7) - after(tstop, s - 1e-7)); };
-    return slope(0.0) <= 0.0 ? 0.0 : bisect(slope, 0.0, 60.0);
+    return slope(0.0) <= 0.0 ? 0.0 : test::bisect(slope, 0.0, 60.0);
   };
   const double t_stop =
-      bisect([&](double ts) { return after(ts, peak_after(ts)) - target; }, 0.01, 30.0);
+      test::bisect([&](double ts) { return after(ts, peak_after(ts)) - target; }, 0.01, 30.0);
   const double t_min = t_stop + peak_after(t_stop);  // Ce peaks at the target
   // Along that fastest course, Ce first comes within 0.5 % of the target at t_reach.
   auto course = [&](double t) { return t <= t_stop ? ce_at(t) : after(t_stop, t - t_stop); };
-  const double t_reach = bisect([&](double t) { return course(t) - 0.995 * target; }, 0.0, t_min);
+  const double t_reach =
+      test::bisect([&](double t) { return course(t) - 0.995 * target; }, 0.0, t_min);
 
   const std::vector<TciTarget> targets = {{0, target}};
   const TciResult r = tci(one_compartment(ke0), targets, 30.0,
@@ -311,9 +304,9 @@ TEST_CASE("tci: decrement times and the context-sensitive half-time against clos
       // a2.
       const double da = -(k10 + k12) * a1 + k21 * a2;
       const double c1 = (da + l2 * a1) / (l2 - l1), c2 = a1 - c1;
-      const double half =
-          bisect([&](double t) { return c1 * std::exp(-l1 * t) + c2 * std::exp(-l2 * t) - a1 / 2; },
-                 0.0, 1000.0);
+      const double half = test::bisect(
+          [&](double t) { return c1 * std::exp(-l1 * t) + c2 * std::exp(-l2 * t) - a1 / 2; }, 0.0,
+          1000.0);
       CHECK_THAT(got[i], WithinRel(half, 1e-8));
     }
     CHECK(got[0] < got[1]);
