@@ -44,9 +44,9 @@ class BasicExpm {
     const int s = approximate(m.cwiseAbs().colwise().sum().maxCoeff());
     // r = (V - U)^{-1} (V + U)
     tmp_ = v_ - u_;
-    factor(tmp_);
-    out = v_ + u_;
-    solve(tmp_, out);
+    lu_.compute(tmp_);
+    tmp_ = v_ + u_;
+    out = lu_.solve(tmp_);
     for (int k = 0; k < s; ++k) {
       mul(tmp_, out, out);
       out.swap(tmp_);
@@ -65,12 +65,11 @@ class BasicExpm {
     a_ = m;
     const int s = approximate(std::max(m.cwiseAbs().colwise().sum().maxCoeff(), h));
     const double hs = std::ldexp(h, -s);
-    a8_ = v_ - u_;
-    factor(a8_);
-    phi = v_ + u_;
-    solve(a8_, phi);
-    psi = tmp_;  // tmp_ holds u(a^2) after pade()
-    solve(a8_, psi);
+    v_ -= u_;
+    lu_.compute(v_);
+    v_ += 2.0 * u_;  // back to V + U
+    phi = lu_.solve(v_);
+    psi = lu_.solve(tmp_);  // tmp_ holds u(a^2) after pade()
     psi *= 2.0 * hs;
     for (int k = 0; k < s; ++k) {
       mul(tmp_, phi, psi);
@@ -81,51 +80,6 @@ class BasicExpm {
   }
 
  private:
-  /// LU factorisation with partial pivoting of m, in place. Below 16 x 16 a plain unblocked
-  /// elimination (Eigen's blocked solvers cost more than the arithmetic at 5-10 states).
-  void factor(Mat& m) {
-    if (m.rows() > 16) {
-      lu_.compute(m);
-      return;
-    }
-    const Eigen::Index n = m.rows();
-    for (Eigen::Index k = 0; k < n; ++k) {
-      Eigen::Index p = k;
-      for (Eigen::Index i = k + 1; i < n; ++i)
-        if (std::abs(m(i, k)) > std::abs(m(p, k))) p = i;
-      piv_[static_cast<std::size_t>(k)] = p;
-      if (p != k) m.row(k).swap(m.row(p));
-      const double inv = 1.0 / m(k, k);
-      for (Eigen::Index i = k + 1; i < n; ++i) {
-        const double l = m(i, k) * inv;
-        m(i, k) = l;
-        for (Eigen::Index j = k + 1; j < n; ++j) m(i, j) -= l * m(k, j);
-      }
-    }
-  }
-
-  /// rhs = m^-1 rhs for m factored by factor().
-  void solve(const Mat& m, Mat& rhs) {
-    if (m.rows() > 16) {
-      rhs = lu_.solve(rhs).eval();
-      return;
-    }
-    const Eigen::Index n = m.rows(), c = rhs.cols();
-    for (Eigen::Index k = 0; k < n; ++k) {
-      const Eigen::Index p = piv_[static_cast<std::size_t>(k)];
-      if (p != k) rhs.row(k).swap(rhs.row(p));
-    }
-    for (Eigen::Index j = 0; j < c; ++j) {
-      double* x = rhs.col(j).data();
-      for (Eigen::Index k = 0; k < n; ++k)
-        for (Eigen::Index i = k + 1; i < n; ++i) x[i] -= m(i, k) * x[k];
-      for (Eigen::Index k = n - 1; k >= 0; --k) {
-        x[k] /= m(k, k);
-        for (Eigen::Index i = 0; i < k; ++i) x[i] -= m(i, k) * x[k];
-      }
-    }
-  }
-
   /// dst = l r. Below 16 x 16 the coefficient-based product (no packing into blocks): for the
   /// 5-10 states of a compartment model Eigen's general product path costs more than the
   /// arithmetic.
@@ -234,8 +188,7 @@ class BasicExpm {
 
   Eigen::Index n_ = -1;
   Mat a_, a2_, a4_, a6_, a8_, u_, v_, tmp_;
-  Eigen::PartialPivLU<Mat> lu_;  ///< above 16 x 16
-  std::array<Eigen::Index, 16> piv_{};
+  Eigen::PartialPivLU<Mat> lu_;
 };
 
 /// The matrix exponential of dynamic-size matrices.
