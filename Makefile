@@ -6,8 +6,9 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 JOBS ?= $(shell nproc)
 APT_PKGS := g++ make libeigen3-dev libboost-dev catch2 libbenchmark-dev
-# dask and distributed: the optional Dask extra, installed so that its test runs.
-PY_MODULES := numpy scipy matplotlib pytest pybind11 scikit_build_core ninja cmake dask distributed
+# dask and distributed: the optional Dask extra; pandas: optional DataFrame input and output of
+# event datasets. Both installed so that their tests run.
+PY_MODULES := numpy scipy matplotlib pytest pybind11 scikit_build_core ninja cmake dask distributed pandas
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 .PHONY: all deps build test test-cpp test-asan test-python python demo bench clean web deps-web test-web
